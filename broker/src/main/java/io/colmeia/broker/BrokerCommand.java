@@ -1,0 +1,90 @@
+package io.colmeia.broker;
+
+import io.colmeia.common.config.CommonOptions;
+import io.colmeia.common.config.Converters;
+import io.colmeia.common.config.Directories;
+import io.colmeia.common.config.HostPort;
+import io.colmeia.common.lifecycle.ShutdownSignal;
+import io.colmeia.common.logging.Logging;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code colmeia broker}: runs one broker replica until SIGTERM/SIGINT. */
+@Command(name = "broker", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run one broker replica: embedded HiveMQ CE with the colmeia extension.")
+public final class BrokerCommand implements Callable<Integer> {
+
+    @Option(names = "--node-id", defaultValue = "broker-1", paramLabel = "ID",
+            description = "This replica's unique id; labels its metrics and logs (default: ${DEFAULT-VALUE}).")
+    String nodeId;
+
+    @Option(names = "--mqtt", defaultValue = "0.0.0.0:1883", paramLabel = "HOST:PORT",
+            converter = Converters.HostPortConverter.class,
+            description = "MQTT TCP listener address (default: ${DEFAULT-VALUE}).")
+    HostPort mqtt;
+
+    @Option(names = "--http", defaultValue = "0.0.0.0:9100", paramLabel = "HOST:PORT",
+            converter = Converters.HostPortConverter.class,
+            description = "Address of /metrics, /health and /ready (default: ${DEFAULT-VALUE}).")
+    HostPort http;
+
+    @Option(names = "--data-dir", defaultValue = "data/broker", paramLabel = "DIR",
+            description = "Directory for HiveMQ's sessions, queues and retained messages (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--persistence", defaultValue = "file", paramLabel = "MODE",
+            description = "Where HiveMQ keeps sessions and queued messages: file (survives restart) or memory"
+                    + " (default: ${DEFAULT-VALUE}).")
+    BrokerConfig.PersistenceMode persistence;
+
+    @Option(names = "--max-queue-size", defaultValue = "100000", paramLabel = "N",
+            description = "Messages queued per client before new QoS 1/2 messages to it are dropped (counted in"
+                    + " colmeia_broker_messages_dropped_total and logged) (default: ${DEFAULT-VALUE}).")
+    long maxQueueSize;
+
+    @Option(names = "--max-packet-size", defaultValue = "1048576", paramLabel = "BYTES",
+            description = "Largest MQTT packet accepted (default: ${DEFAULT-VALUE}).")
+    int maxPacketSize;
+
+    @Option(names = "--max-connections", defaultValue = "-1", paramLabel = "N",
+            description = "Concurrent client connections allowed; -1 for no limit (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--connect-timeout", defaultValue = "10s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Time a new TCP connection has to send CONNECT before it is closed"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Option(names = "--shutdown-grace", defaultValue = "10s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "On SIGTERM, time allowed for clients to be disconnected before the broker stops"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(nodeId, common.logLevel);
+        BrokerConfig config = new BrokerConfig(nodeId, mqtt, http,
+                Directories.requireWritable("--data-dir", dataDir), persistence, maxQueueSize, maxPacketSize,
+                maxConnections, connectTimeout, shutdownGrace);
+        BrokerReplica replica = new BrokerReplica(config);
+        ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
+        try {
+            replica.start();
+        } catch (RuntimeException e) {
+            signal.cancel();
+            replica.close();
+            throw e;
+        }
+        signal.await();
+        return 0;
+    }
+}

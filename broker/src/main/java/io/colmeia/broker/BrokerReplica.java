@@ -1,0 +1,239 @@
+package io.colmeia.broker;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Metric;
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
+import io.colmeia.broker.extension.ColmeiaExtension;
+import io.colmeia.broker.extension.ConnectionGate;
+import io.colmeia.broker.hivemq.HiveMqConfigFile;
+import io.colmeia.broker.metrics.DroppedMessages;
+import io.colmeia.broker.metrics.HiveMqMetrics;
+import io.colmeia.common.config.InvalidConfigurationException;
+import io.colmeia.common.http.StatusServer;
+import io.colmeia.common.metrics.Metrics;
+import io.colmeia.common.probe.MqttProbe;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One broker replica: embedded HiveMQ CE with the colmeia extension, its status endpoint and metrics.
+ * Ready only once its MQTT listener answers a real CONNECT; on close it drains clients, then stops HiveMQ.
+ */
+public final class BrokerReplica implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerReplica.class);
+    private static final Duration LISTENER_WAIT = Duration.ofSeconds(20);
+    private static final String CONNECTIONS_GAUGE = "com.hivemq.networking.connections.current";
+
+    private final BrokerConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final ConnectionGate gate;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private StatusServer status;
+    private EmbeddedHiveMQ hivemq;
+    private DroppedMessages drops;
+    private ColmeiaExtension.ExtensionServices services;
+
+    public BrokerReplica(BrokerConfig config) {
+        this.config = config;
+        this.registry = Metrics.create("broker", config.nodeId());
+        this.gate = new ConnectionGate(registry);
+    }
+
+    public synchronized void start() {
+        long begin = System.nanoTime();
+        status = StatusServer.start("--http", config.http(), registry, ready::get);
+        requireFree(config.mqtt().toSocketAddress().getPort());
+        Path conf = HiveMqConfigFile.write(config, config.dataDir().resolve("conf"));
+        Path data = createDir(config.dataDir().resolve("data"));
+        Path extensions = createDir(config.dataDir().resolve("extensions"));
+
+        ColmeiaExtension extension = new ColmeiaExtension(gate);
+        hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(conf)
+                .withDataFolder(data)
+                .withExtensionsFolder(extensions)
+                .withEmbeddedExtension(EmbeddedExtension.builder()
+                        .withId("colmeia")
+                        .withName("colmeia")
+                        .withVersion(version())
+                        .withAuthor("colmeia")
+                        .withPriority(1000)
+                        .withStartPriority(1000)
+                        .withExtensionMain(extension)
+                        .build())
+                .withoutLoggingBootstrap()
+                .build();
+        try {
+            hivemq.start().get(60, TimeUnit.SECONDS);
+            services = extension.services().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
+        }
+        HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
+        drops = new DroppedMessages(hivemq.getMetricRegistry(), registry,
+                "a client's queue is full; raise --max-queue-size (now " + config.maxQueueSize()
+                        + ") or fix the slow subscriber");
+        drops.start();
+        awaitListener();
+        ready.set(true);
+        LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}",
+                config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), config.mqtt(),
+                config.persistence(), config.maxQueueSize());
+    }
+
+    public boolean isReady() {
+        return ready.get();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Drains (refuses new clients, disconnects connected ones with "server shutting down"), then stops. */
+    @Override
+    public synchronized void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ready.set(false);
+        gate.drain();
+        try {
+            if (hivemq != null) {
+                if (services != null) {
+                    disconnectClients(services.clients());
+                }
+                try {
+                    hivemq.stop().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.warn("HiveMQ did not stop cleanly: {}", rootMessage(e));
+                }
+                try {
+                    hivemq.close();
+                } catch (Exception e) {
+                    LOG.debug("closing HiveMQ: {}", rootMessage(e));
+                }
+            }
+        } finally {
+            if (drops != null) {
+                drops.close();
+            }
+            if (status != null) {
+                status.close();
+            }
+            registry.close();
+        }
+    }
+
+    private void disconnectClients(ClientService clients) {
+        List<CompletableFuture<Boolean>> pending = new ArrayList<>();
+        try {
+            clients.iterateAllClients((context, session) -> {
+                if (session.isConnected()) {
+                    pending.add(clients.disconnectClient(session.getClientIdentifier(), false,
+                            DisconnectReasonCode.SERVER_SHUTTING_DOWN, "server shutting down"));
+                }
+            }).get(config.shutdownGrace().toMillis() + 1, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("could not list clients to disconnect: {}", rootMessage(e));
+        }
+        if (!pending.isEmpty()) {
+            LOG.info("disconnecting {} client(s): server shutting down", pending.size());
+        }
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                    .get(config.shutdownGrace().toMillis() + 1, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("not every client was disconnected within --shutdown-grace {}: {}",
+                    config.shutdownGrace(), rootMessage(e));
+        }
+        while (connectedClients() > 0 && System.nanoTime() < deadline) {
+            sleep(50);
+        }
+    }
+
+    private long connectedClients() {
+        Metric gauge = hivemq.getMetricRegistry().getMetrics().get(CONNECTIONS_GAUGE);
+        if (gauge instanceof Gauge<?> g && g.getValue() instanceof Number n) {
+            return n.longValue();
+        }
+        if (gauge instanceof com.codahale.metrics.Counter c) {
+            return c.getCount();
+        }
+        return 0;
+    }
+
+    private void awaitListener() {
+        long deadline = System.nanoTime() + LISTENER_WAIT.toNanos();
+        MqttProbe.Result last;
+        do {
+            last = MqttProbe.probe(config.mqtt().reachable(), "colmeia-ready-" + config.nodeId(),
+                    Duration.ofSeconds(2));
+            if (last.healthy()) {
+                return;
+            }
+            sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new IllegalStateException("MQTT listener on " + config.mqtt() + " did not accept connections within "
+                + LISTENER_WAIT.toSeconds() + " s: " + last.detail());
+    }
+
+    /** HiveMQ only logs a listener that fails to bind; check first so the user gets a clear error. */
+    private void requireFree(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(config.mqtt().toSocketAddress());
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " ("
+                    + e.getMessage() + "); is another process using port " + port + "?");
+        }
+    }
+
+    private static Path createDir(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new InvalidConfigurationException("--data-dir", "cannot create " + dir + " (" + e + ")");
+        }
+    }
+
+    private static String version() {
+        String v = BrokerReplica.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

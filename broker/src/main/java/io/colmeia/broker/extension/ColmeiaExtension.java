@@ -1,0 +1,49 @@
+package io.colmeia.broker.extension;
+
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The colmeia extension's entry point: it only wires services. HiveMQ's {@code Services} are JVM-wide statics,
+ * so every reference is captured here, once, and handed out through {@link #services()}.
+ */
+public final class ColmeiaExtension implements ExtensionMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ColmeiaExtension.class);
+
+    private final ConnectionGate gate;
+    private final CompletableFuture<ExtensionServices> started = new CompletableFuture<>();
+
+    public ColmeiaExtension(ConnectionGate gate) {
+        this.gate = gate;
+    }
+
+    /** HiveMQ services captured at start. */
+    public record ExtensionServices(ClientService clients) {
+    }
+
+    @Override
+    public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+        Services.securityRegistry().setAuthenticatorProvider(providerInput -> gate);
+        started.complete(new ExtensionServices(Services.clientService()));
+        LOG.info("colmeia extension started");
+    }
+
+    @Override
+    public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+        LOG.info("colmeia extension stopped");
+    }
+
+    /** Completes once HiveMQ has started the extension. */
+    public CompletableFuture<ExtensionServices> services() {
+        return started;
+    }
+}

@@ -1,0 +1,282 @@
+package io.colmeia.launcher.local;
+
+import io.colmeia.common.config.Converters;
+import io.colmeia.common.config.HostPort;
+import io.colmeia.common.config.InvalidConfigurationException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code colmeia up}: starts a local cluster as separate processes on loopback addresses. */
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Start a local cluster on loopback: broker replicas on 127.0.1.1, 127.0.1.2, ...",
+                "Waits until every process is ready, prints where everything is, then stays in the foreground"
+                        + " until Ctrl-C (stopping everything) or, with --detach, returns."})
+public final class UpCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LocalClusterOptions cluster = new LocalClusterOptions();
+
+    @Option(names = "--detach", description = "Return once the cluster is ready; stop it with 'colmeia down'.")
+    boolean detach;
+
+    @Option(names = "--brokers", defaultValue = "3", paramLabel = "N",
+            description = "Number of broker replicas, 1-9 (default: ${DEFAULT-VALUE}).")
+    int brokers;
+
+    @Option(names = "--broker-mqtt-port", defaultValue = "1883", paramLabel = "PORT",
+            description = "MQTT port of every broker replica, each on its own address (default: ${DEFAULT-VALUE}).")
+    int brokerMqttPort;
+
+    @Option(names = "--broker-http-port", defaultValue = "9100", paramLabel = "PORT",
+            description = "Status/metrics port of every broker replica (default: ${DEFAULT-VALUE}).")
+    int brokerHttpPort;
+
+    @Option(names = "--broker-persistence", defaultValue = "file", paramLabel = "MODE",
+            description = "Broker session persistence: file or memory (default: ${DEFAULT-VALUE}).")
+    String brokerPersistence;
+
+    @Option(names = "--heap", defaultValue = "384m", paramLabel = "SIZE",
+            description = "Maximum Java heap of each process, as for -Xmx (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(names = "--ready-timeout", defaultValue = "120s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "How long to wait for every process to become ready (default: ${DEFAULT-VALUE}).")
+    Duration readyTimeout;
+
+    @Option(names = "--stop-timeout", defaultValue = "30s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "On stop, time allowed per process after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
+    Duration stopTimeout;
+
+    /** One process to start. */
+    record Planned(String role, String id, List<String> args, HostPort mqtt, HostPort http, Path log, Path data) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        Path dir = cluster.dir();
+        StatusOutput out = new StatusOutput(spec.commandLine().getOut());
+        Files.createDirectories(dir.resolve("run"));
+        try (FileChannel lockFile = FileChannel.open(dir.resolve("run").resolve("up.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                throw new IllegalStateException("another 'colmeia up' is starting a cluster in " + dir);
+            }
+            refuseIfRunning(dir, out);
+            List<Planned> plan = plan(dir);
+            requireFreeAddresses(plan);
+            return startAll(dir, plan, out);
+        }
+    }
+
+    private void validate() {
+        if (brokers < 1 || brokers > 9) {
+            throw new InvalidConfigurationException("--brokers", "must be between 1 and 9, got " + brokers);
+        }
+        requirePort("--broker-mqtt-port", brokerMqttPort);
+        requirePort("--broker-http-port", brokerHttpPort);
+        if (brokerMqttPort == brokerHttpPort) {
+            throw new InvalidConfigurationException("--broker-http-port", "is the same as --broker-mqtt-port");
+        }
+        if (!brokerPersistence.equals("file") && !brokerPersistence.equals("memory")) {
+            throw new InvalidConfigurationException("--broker-persistence",
+                    "must be file or memory, got '" + brokerPersistence + "'");
+        }
+        if (!heap.matches("[1-9][0-9]*[kKmMgG]?")) {
+            throw new InvalidConfigurationException("--heap", "'" + heap + "' is not a size like 384m or 1g");
+        }
+        if (readyTimeout.isZero() || readyTimeout.isNegative()) {
+            throw new InvalidConfigurationException("--ready-timeout", "must be positive");
+        }
+    }
+
+    private static void requirePort(String option, int port) {
+        if (port < 1 || port > 65535) {
+            throw new InvalidConfigurationException(option, "port " + port + " is outside 1..65535");
+        }
+    }
+
+    private static void refuseIfRunning(Path dir, StatusOutput out) {
+        ClusterState.load(dir).ifPresent(state -> {
+            List<ManagedProcess> alive = state.alive();
+            if (!alive.isEmpty() || state.launcher().isPresent()) {
+                throw new IllegalStateException("a local cluster is already running in " + dir + " ("
+                        + alive.size() + " process(es), started " + state.startedAt()
+                        + "); see 'colmeia status', or stop it with 'colmeia down'");
+            }
+            out.line("removing stale state of a cluster that no longer runs (" + ClusterState.file(dir) + ")");
+            ClusterState.delete(dir);
+        });
+    }
+
+    List<Planned> plan(Path dir) {
+        List<Planned> plan = new ArrayList<>();
+        for (int i = 1; i <= brokers; i++) {
+            String id = "broker-" + i;
+            HostPort mqtt = new HostPort(LocalAddresses.broker(i), brokerMqttPort);
+            HostPort http = new HostPort(LocalAddresses.broker(i), brokerHttpPort);
+            Path data = dir.resolve("data").resolve(id);
+            List<String> args = List.of("broker", "--node-id", id, "--mqtt", mqtt.toString(),
+                    "--http", http.toString(), "--data-dir", data.toString(),
+                    "--persistence", brokerPersistence);
+            plan.add(new Planned("broker", id, args, mqtt, http, dir.resolve("logs").resolve(id + ".log"), data));
+        }
+        return plan;
+    }
+
+    private static void requireFreeAddresses(List<Planned> plan) {
+        for (Planned p : plan) {
+            for (HostPort address : new HostPort[] {p.mqtt(), p.http()}) {
+                try (ServerSocket socket = new ServerSocket()) {
+                    socket.bind(address.toSocketAddress());
+                } catch (IOException e) {
+                    throw new IllegalStateException(p.id() + " cannot listen on " + address + " (" + e.getMessage()
+                            + "): another process uses it, or this system has no such loopback address"
+                            + " (Linux routes all of 127.0.0.0/8; macOS needs 'sudo ifconfig lo0 alias "
+                            + address.host() + "')");
+                }
+            }
+        }
+    }
+
+    private int startAll(Path dir, List<Planned> plan, StatusOutput out) throws InterruptedException {
+        ProcessHandle self = ProcessHandle.current();
+        ClusterState state = new ClusterState(ClusterState.SERVICE_NAME, Instant.now(), self.pid(),
+                ManagedProcess.startOf(self), List.of());
+        state.save(dir);
+        Map<String, Process> started = new HashMap<>();
+        try {
+            for (Planned p : plan) {
+                List<String> command = ProcessControl.colmeiaCommand(List.of("-Xmx" + heap), p.args());
+                Process process = ProcessControl.start(command, p.log());
+                started.put(p.id(), process);
+                state = state.with(new ManagedProcess(p.role(), p.id(), process.pid(),
+                        ManagedProcess.startOf(process.toHandle()), p.mqtt().toString(), p.http().toString(),
+                        null, null, p.log().toString(), p.data().toString()));
+                state.save(dir);
+                out.line("started " + p.id() + " (pid " + process.pid() + "), log " + p.log());
+            }
+            awaitReady(state, plan, started, out);
+        } catch (RuntimeException | InterruptedException e) {
+            out.line("start failed; stopping what was started");
+            ProcessControl.stop(state.processes(), stopTimeout, out);
+            ClusterState.delete(dir);
+            throw e;
+        }
+        out.line("");
+        out.line(StatusTable.text(StatusTable.observe(state.processes())));
+        out.line("logs: " + dir.resolve("logs"));
+        HostPort first = plan.get(0).mqtt();
+        out.line("try:  mosquitto_sub -h " + first.host() + " -p " + first.port() + " -t 'no1/#' -v");
+        out.line("      mosquitto_pub -h " + first.host() + " -p " + first.port()
+                + " -t no1/sala/temperatura -m '{\"Temperatura\":24.0}'");
+        if (detach) {
+            out.line("cluster running in the background; 'colmeia status' shows it, 'colmeia down' stops it");
+            return 0;
+        }
+        return runInForeground(dir, state, started, out);
+    }
+
+    private void awaitReady(ClusterState state, List<Planned> plan, Map<String, Process> started, StatusOutput out)
+            throws InterruptedException {
+        long begin = System.nanoTime();
+        long deadline = begin + readyTimeout.toNanos();
+        long nextReport = begin + Duration.ofSeconds(5).toNanos();
+        Set<String> ready = new HashSet<>();
+        while (ready.size() < plan.size()) {
+            for (Planned p : plan) {
+                if (ready.contains(p.id())) {
+                    continue;
+                }
+                Process process = started.get(p.id());
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(p.id() + " exited with code " + process.exitValue()
+                            + " before it was ready; last lines of " + p.log() + ":\n  "
+                            + String.join("\n  ", ProcessControl.tail(p.log(), 15)));
+                }
+                if (ReadyProbe.isReady(p.http().toString())) {
+                    ready.add(p.id());
+                    out.line(p.id() + " ready after " + Duration.ofNanos(System.nanoTime() - begin).toMillis()
+                            + " ms");
+                }
+            }
+            long now = System.nanoTime();
+            if (ready.size() < plan.size() && now > deadline) {
+                List<String> waiting = plan.stream().map(Planned::id).filter(id -> !ready.contains(id)).toList();
+                throw new IllegalStateException("not ready within " + readyTimeout.toSeconds() + " s: " + waiting
+                        + "; see their logs in " + plan.get(0).log().getParent());
+            }
+            if (now > nextReport && ready.size() < plan.size()) {
+                out.line("waiting for " + (plan.size() - ready.size()) + " of " + plan.size() + " processes ("
+                        + Duration.ofNanos(now - begin).toSeconds() + " s)");
+                nextReport = now + Duration.ofSeconds(5).toNanos();
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private int runInForeground(Path dir, ClusterState state, Map<String, Process> started, StatusOutput out)
+            throws InterruptedException {
+        out.line("cluster running; press Ctrl-C to stop it");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            out.line("stopping the local cluster");
+            ProcessControl.stop(state.processes(), stopTimeout, out);
+            ClusterState.delete(dir);
+            out.line("local cluster stopped");
+            stopped.countDown();
+        }, "colmeia-up-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Set<String> reported = new HashSet<>();
+        while (true) {
+            boolean anyAlive = false;
+            for (ManagedProcess p : state.processes()) {
+                Process process = started.get(p.id());
+                if (process.isAlive()) {
+                    anyAlive = true;
+                } else if (reported.add(p.id())) {
+                    out.line(p.id() + " (pid " + p.pid() + ") exited with code " + process.exitValue()
+                            + "; see " + p.log());
+                }
+            }
+            if (!anyAlive) {
+                out.line("every process of the local cluster has exited");
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    stopped.await();
+                    return 0;
+                }
+                ClusterState.delete(dir);
+                return 0;
+            }
+            Thread.sleep(500);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.colmeia.ingress;
+
+import io.colmeia.common.config.HostPort;
+import io.colmeia.common.config.InvalidConfigurationException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The ingress configuration, validated once ({@link #validate()}): every problem names the option.
+ *
+ * @param replicasDns null when replicas come only from the static list
+ * @param http        null for no status endpoint (tests only; the command always has one)
+ */
+public record IngressConfig(
+        String nodeId,
+        HostPort mqtt,
+        HostPort http,
+        List<HostPort> replicas,
+        String replicasDns,
+        int replicasPort,
+        Duration replicasDnsInterval,
+        Duration probeInterval,
+        Duration probeTimeout,
+        int probeFailures,
+        Duration connectTimeout,
+        int maxConnectSize,
+        int maxConnections,
+        int maxConnectionsPerIp,
+        int connectionRatePerIp,
+        Duration idleTimeout,
+        boolean proxyProtocol,
+        Duration shutdownGrace,
+        Duration drainSpread) {
+
+    /** Smallest CONNECT limit accepted: a 3.1.1 CONNECT with a 23-byte client id and credentials fits. */
+    public static final int MIN_CONNECT_SIZE = 128;
+    /** Largest CONNECT limit accepted: the ingress holds up to this much per connecting client. */
+    public static final int MAX_CONNECT_SIZE = 16 * 1024 * 1024;
+    /** Backpressure thresholds of each relayed direction (bytes queued toward the slower side). */
+    public static final int LOW_WATER_MARK = 32 * 1024;
+    public static final int HIGH_WATER_MARK = 64 * 1024;
+    /** Healthy replicas tried for one client before it is refused. */
+    public static final int MAX_BACKEND_ATTEMPTS = 3;
+
+    public IngressConfig {
+        replicas = replicas == null ? List.of() : List.copyOf(replicas);
+        if (replicasDns != null && replicasDns.isBlank()) {
+            replicasDns = null;
+        }
+    }
+
+    /** Defaults of the command, for tests and embedding: listen and status addresses and replicas given. */
+    public static IngressConfig defaults(String nodeId, HostPort mqtt, HostPort http, List<HostPort> replicas) {
+        return new IngressConfig(nodeId, mqtt, http, replicas, null, 1883, Duration.ofSeconds(10),
+                Duration.ofSeconds(2), Duration.ofSeconds(2), 2, Duration.ofSeconds(10), 65536, 9000, 0, 0,
+                Duration.ZERO, false, Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    public IngressConfig validate() {
+        if (nodeId == null || nodeId.isBlank()) {
+            throw new InvalidConfigurationException("--node-id", "must not be empty");
+        }
+        if (replicas.isEmpty() && replicasDns == null) {
+            throw new InvalidConfigurationException("--replicas",
+                    "no replicas: give --replicas HOST:PORT,... and/or --replicas-dns NAME");
+        }
+        if (replicasPort < 1 || replicasPort > 65535) {
+            throw new InvalidConfigurationException("--replicas-port", replicasPort + " is outside 1..65535");
+        }
+        positive("--replicas-dns-interval", replicasDnsInterval);
+        positive("--probe-interval", probeInterval);
+        positive("--probe-timeout", probeTimeout);
+        positive("--connect-timeout", connectTimeout);
+        if (probeTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new InvalidConfigurationException("--probe-timeout", "too large");
+        }
+        if (probeFailures < 1 || probeFailures > 100) {
+            throw new InvalidConfigurationException("--probe-failures", probeFailures + " is outside 1..100");
+        }
+        if (maxConnectSize < MIN_CONNECT_SIZE || maxConnectSize > MAX_CONNECT_SIZE) {
+            throw new InvalidConfigurationException("--max-connect-size",
+                    maxConnectSize + " is outside " + MIN_CONNECT_SIZE + ".." + MAX_CONNECT_SIZE);
+        }
+        if (maxConnections < 1) {
+            throw new InvalidConfigurationException("--max-connections", "must be at least 1, got " + maxConnections);
+        }
+        if (maxConnectionsPerIp < 0) {
+            throw new InvalidConfigurationException("--max-connections-per-ip",
+                    "must be 0 (no limit) or more, got " + maxConnectionsPerIp);
+        }
+        if (connectionRatePerIp < 0) {
+            throw new InvalidConfigurationException("--connection-rate-per-ip",
+                    "must be 0 (no limit) or more, got " + connectionRatePerIp);
+        }
+        notNegative("--idle-timeout", idleTimeout);
+        notNegative("--shutdown-grace", shutdownGrace);
+        notNegative("--drain-spread", drainSpread);
+        return this;
+    }
+
+    private static void positive(String option, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new InvalidConfigurationException(option, "must be longer than 0");
+        }
+    }
+
+    private static void notNegative(String option, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new InvalidConfigurationException(option, "must not be negative");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.colmeia.ingress.proxy;
+
+import io.colmeia.ingress.balance.Replica;
+import io.colmeia.ingress.balance.ReplicaSelector;
+import io.colmeia.ingress.connect.ConnAck;
+import io.colmeia.ingress.connect.ConnectRequest;
+import io.colmeia.ingress.metrics.IngressMetrics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a client's {@link ConnectRequest} into a relay: picks the replica ({@link ReplicaSelector}), opens the
+ * backend connection on the client's own event loop, sends the optional PROXY header and the bytes already
+ * read, then hands both channels to {@link RelayHandler}s and lets bytes flow. A replica that refuses or does
+ * not accept in time is marked down at once (passive health) and the next candidate is tried. When no
+ * replica can take the client, it gets a CONNACK "server unavailable" in its own protocol version.
+ */
+public final class BackendConnector extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackendConnector.class);
+
+    private final ReplicaSelector selector;
+    private final Transport transport;
+    private final BackendSettings settings;
+    private final IngressMetrics metrics;
+    private final ChannelGroup backends;
+    private ConnectRequest pending;
+
+    public BackendConnector(ReplicaSelector selector, Transport transport, BackendSettings settings,
+                            IngressMetrics metrics, ChannelGroup backends) {
+        this.selector = selector;
+        this.transport = transport;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.backends = backends;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ConnectRequest request) || pending != null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        pending = request;
+        String clientAddress = ctx.channel().remoteAddress() instanceof InetSocketAddress inet
+                && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "";
+        List<Replica> candidates = selector.candidates(request.connect().clientId(), clientAddress);
+        tryConnect(ctx, candidates, 0);
+    }
+
+    private void tryConnect(ChannelHandlerContext ctx, List<Replica> candidates, int index) {
+        if (pending == null || !ctx.channel().isActive()) {
+            releasePending();
+            return;
+        }
+        if (index >= candidates.size() || index >= settings.maxAttempts()) {
+            refuseUnavailable(ctx, candidates.isEmpty() ? "no healthy replica"
+                    : "no replica accepted the connection (" + index + " tried)");
+            return;
+        }
+        Replica replica = candidates.get(index);
+        Bootstrap bootstrap = new Bootstrap()
+                .group(ctx.channel().eventLoop())
+                .channel(transport.clientChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        settings.connectTimeout().toMillis()))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()))
+                .handler(new ChannelInboundHandlerAdapter());
+        bootstrap.connect(replica.socketAddress()).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                if (pending == null || !ctx.channel().isActive()) {
+                    f.channel().close();
+                    releasePending();
+                } else {
+                    startRelay(ctx, replica, f.channel());
+                }
+                return;
+            }
+            String detail = "connect failed: " + f.cause().getMessage();
+            if (replica.markDown(detail)) {
+                LOG.warn("replica {} is DOWN: {}", replica.id(), detail);
+            }
+            tryConnect(ctx, candidates, index + 1);
+        });
+    }
+
+    private void startRelay(ChannelHandlerContext ctx, Replica replica, Channel backend) {
+        Channel client = ctx.channel();
+        ConnectRequest request = pending;
+        pending = null;
+        replica.connectionOpened();
+        client.closeFuture().addListener(f -> replica.connectionClosed());
+        backends.add(backend);
+        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics));
+        client.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()));
+        IdleTimeout idle = IdleTimeout.of(
+                IdleTimeout.limit(settings.idleTimeout(), request.connect().keepAliveSeconds()), metrics);
+        if (idle != null) {
+            ctx.pipeline().addBefore(ctx.name(), "idle", idle);
+        }
+        ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics));
+        if (settings.proxyProtocol()) {
+            backend.write(ProxyProtocolV2.header(backend.alloc(), client.remoteAddress(), client.localAddress()),
+                    backend.voidPromise());
+        }
+        int bytes = request.bytes().readableBytes();
+        metrics.relayedToBroker(bytes);
+        backend.writeAndFlush(request.bytes().retain()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        request.release();
+        if (!client.isActive()) {
+            backend.close();
+            return;
+        }
+        client.config().setAutoRead(true);
+        backend.config().setAutoRead(true);
+    }
+
+    private void refuseUnavailable(ChannelHandlerContext ctx, String detail) {
+        ConnectRequest request = pending;
+        pending = null;
+        metrics.refused("no_healthy_replica", ctx.channel().remoteAddress(), detail);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(ConnAck.serverUnavailable(request.connect().version())))
+                .addListener(ChannelFutureListener.CLOSE);
+        request.release();
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePending();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        releasePending();
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
+    }
+}

@@ -1,0 +1,83 @@
+package io.colmeia.ingress.proxy;
+
+import io.colmeia.ingress.metrics.IngressMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Copies bytes read on one channel to its peer (client → broker or broker → client), with backpressure:
+ * when the peer's outbound buffer passes its high water mark (it cannot send as fast as we read), reading on
+ * this side stops (autoRead off) until the peer drains below the low water mark. So a slow reader on either
+ * side makes the fast side wait in its own kernel buffers, and the ingress holds at most about one water mark
+ * plus one read per direction. Writes are flushed once per read batch. When either side closes, the other is
+ * closed after what was already read has been flushed to it.
+ */
+public final class RelayHandler extends ChannelInboundHandlerAdapter {
+
+    /** Which way this handler copies, for the byte counters. */
+    public enum Direction { TO_BROKER, TO_CLIENT }
+
+    private final Channel peer;
+    private final Direction direction;
+    private final IngressMetrics metrics;
+
+    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics) {
+        this.peer = peer;
+        this.direction = direction;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf data) {
+            int bytes = data.readableBytes();
+            if (direction == Direction.TO_BROKER) {
+                metrics.relayedToBroker(bytes);
+            } else {
+                metrics.relayedToClient(bytes);
+            }
+        }
+        peer.write(msg, peer.voidPromise());
+        if (!peer.isWritable() && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+            metrics.backpressurePaused();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    /** The channel this handler writes to is {@code ctx.channel()} here: resume the peer's reading. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && peer.isActive() && !peer.config().isAutoRead()) {
+            peer.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeOnFlush(peer);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+        closeOnFlush(peer);
+    }
+
+    /** Closes the channel after everything queued on it has been written. */
+    static void closeOnFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -63,6 +63,9 @@ public final class BrokerReplica implements AutoCloseable {
         Path data = createDir(config.dataDir().resolve("data"));
         Path extensions = createDir(config.dataDir().resolve("extensions"));
 
+        // listen to HiveMQ's drop events before it can drop anything
+        drops = new DroppedMessages(registry, "a client's queue is full: raise --max-queue-size (now "
+                + config.maxQueueSize() + ") or fix the slow subscriber");
         ColmeiaExtension extension = new ColmeiaExtension(gate);
         hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
@@ -86,10 +89,7 @@ public final class BrokerReplica implements AutoCloseable {
             throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
         }
         HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
-        drops = new DroppedMessages(hivemq.getMetricRegistry(), registry,
-                "a client's queue is full; raise --max-queue-size (now " + config.maxQueueSize()
-                        + ") or fix the slow subscriber");
-        drops.start();
+        drops.install();
         awaitListener();
         ready.set(true);
         LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}",
@@ -135,7 +135,7 @@ public final class BrokerReplica implements AutoCloseable {
             }
         } finally {
             if (drops != null) {
-                drops.close();
+                drops.stop();
             }
             if (status != null) {
                 status.close();

@@ -1,80 +1,138 @@
 package io.colmeia.broker.metrics;
 
-import com.codahale.metrics.Counting;
-import com.codahale.metrics.Metric;
-import com.codahale.metrics.MetricRegistry;
-import io.micrometer.core.instrument.FunctionCounter;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 
 /**
- * HiveMQ drops messages silently (a full per-client queue, a QoS 0 memory limit, a packet too large ...).
- * This makes every drop visible: {@code colmeia_broker_messages_dropped_total{reason}} and a WARN line per
- * second in which drops happened, naming the reason and how many.
+ * HiveMQ CE drops messages quietly (a full per-client queue, a socket that is not writable, a packet too
+ * large ...): it only counts a total and writes a DEBUG line to its "event.message-dropped" log. This listens
+ * to that event log and makes every drop visible: {@code colmeia_broker_messages_dropped_total{reason}} and one
+ * WARN line per second in which drops happened, with the counts by reason and an example client and topic.
  */
-public final class DroppedMessages implements AutoCloseable {
+public final class DroppedMessages extends AppenderBase<ILoggingEvent> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DroppedMessages.class);
-    static final String PREFIX = "com.hivemq.messages.dropped.";
-    static final String SUFFIX = ".count";
+    static final String EVENT_LOGGER = "event.message-dropped";
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(DroppedMessages.class);
 
-    private final MetricRegistry hivemq;
     private final MeterRegistry registry;
-    private final String hint;
-    private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    private final String queueHint;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> sinceLastReport = new ConcurrentHashMap<>();
+    private final AtomicReference<String> example = new AtomicReference<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dropped-messages");
         t.setDaemon(true);
         return t;
     });
+    private Logger eventLogger;
 
-    public DroppedMessages(MetricRegistry hivemq, MeterRegistry registry, String hint) {
-        this.hivemq = hivemq;
+    public DroppedMessages(MeterRegistry registry, String queueHint) {
         this.registry = registry;
-        this.hint = hint;
+        this.queueHint = queueHint;
+        counter("queue_full"); // the common case is visible as 0 before it first happens
     }
 
-    public void start() {
-        timer.scheduleWithFixedDelay(this::check, 1, 1, TimeUnit.SECONDS);
-    }
-
-    /** Registers counters for reasons not seen before and logs the drops since the last check. */
-    void check() {
-        for (Map.Entry<String, Metric> entry : hivemq.getMetrics().entrySet()) {
-            String name = entry.getKey();
-            if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)
-                    || name.length() <= PREFIX.length() + SUFFIX.length()
-                    || !(entry.getValue() instanceof Counting c)) {
-                continue;
-            }
-            String reason = name.substring(PREFIX.length(), name.length() - SUFFIX.length());
-            if (reason.isEmpty() || reason.contains(".")) {
-                continue;
-            }
-            lastSeen.computeIfAbsent(reason, r -> {
-                FunctionCounter.builder("colmeia_broker_messages_dropped_total", c, Counting::getCount)
-                        .description("Messages HiveMQ dropped instead of delivering, by reason")
-                        .tag("reason", r)
-                        .register(registry);
-                return 0L;
-            });
-            long now = c.getCount();
-            long before = lastSeen.put(reason, now);
-            if (now > before) {
-                LOG.warn("dropped {} message(s): {}{}", now - before, reason,
-                        reason.contains("queue") ? " (" + hint + ")" : "");
-            }
+    /** Attaches to HiveMQ's event log (needs logback, which the broker ships) and starts reporting. */
+    public void install() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            LOG.warn("logback is not the logging backend; dropped messages are only counted by HiveMQ");
+            return;
         }
+        setContext(context);
+        setName("colmeia-dropped-messages");
+        start();
+        eventLogger = context.getLogger(EVENT_LOGGER);
+        eventLogger.setLevel(Level.DEBUG);
+        eventLogger.setAdditive(false);
+        eventLogger.addAppender(this);
+        timer.scheduleWithFixedDelay(this::report, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
-    public void close() {
+    protected void append(ILoggingEvent event) {
+        Object[] args = event.getArgumentArray();
+        if (args == null || args.length == 0) {
+            return;
+        }
+        String reason = reasonLabel(String.valueOf(args[args.length - 1]));
+        counter(reason).increment();
+        sinceLastReport.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        if (args.length >= 2) {
+            example.set("e.g. to " + args[0] + " on " + args[1]);
+        }
+    }
+
+    private Counter counter(String reason) {
+        return counters.computeIfAbsent(reason, r -> Counter.builder("colmeia_broker_messages_dropped_total")
+                .description("Messages the broker dropped instead of delivering, by reason")
+                .tag("reason", r)
+                .register(registry));
+    }
+
+    /** HiveMQ's reason sentences, as short stable label values. */
+    static String reasonLabel(String reason) {
+        String r = reason.toLowerCase(Locale.ROOT);
+        if (r.contains("shared") && r.contains("queue is full")) {
+            return "shared_queue_full";
+        }
+        if (r.contains("queue is full")) {
+            return "queue_full";
+        }
+        if (r.contains("not writable")) {
+            return "not_writable";
+        }
+        if (r.contains("extension")) {
+            return "extension_prevented";
+        }
+        if (r.contains("memory")) {
+            return "qos0_memory_exceeded";
+        }
+        if (r.contains("packet size") || r.contains("too large")) {
+            return "packet_too_large";
+        }
+        if (r.contains("internal error")) {
+            return "internal_error";
+        }
+        return "other";
+    }
+
+    void report() {
+        Map<String, Long> counts = new TreeMap<>();
+        sinceLastReport.forEach((reason, count) -> {
+            long n = count.getAndSet(0);
+            if (n > 0) {
+                counts.put(reason, n);
+            }
+        });
+        if (counts.isEmpty()) {
+            return;
+        }
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        LOG.warn("dropped {} message(s) in the last second: {} ({}){}", total, counts, example.get(),
+                counts.containsKey("queue_full") ? "; " + queueHint : "");
+    }
+
+    @Override
+    public void stop() {
         timer.shutdownNow();
+        if (eventLogger != null) {
+            eventLogger.detachAppender(this);
+        }
+        super.stop();
     }
 }

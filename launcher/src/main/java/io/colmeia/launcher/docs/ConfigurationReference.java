@@ -41,7 +41,7 @@ public final class ConfigurationReference {
                         : " " + option.paramLabel();
                 String def = option.defaultValue() == null ? "" : "`" + option.defaultValue() + "`";
                 String description = String.join(" ", option.description())
-                        .replaceAll("\\s*\\(default: \\$\\{DEFAULT-VALUE}\\)", "")
+                        .replaceAll("\\s*\\(default: [^)]*\\)", "")
                         .replace("|", "\\|");
                 md.append("| `").append(option.longestName()).append(label).append("` | `")
                         .append(EnvironmentDefaults.variableFor(option)).append("` | ").append(def).append(" | ")

@@ -1,0 +1,197 @@
+package io.colmeia.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.colmeia.common.config.EnvironmentDefaults;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** colmeia up / status / down end to end: real processes on loopback, observed as a user would. */
+class LocalClusterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final List<Long> pidsToReap = new ArrayList<>();
+
+    private record Outcome(int exitCode, String out, String err) {
+    }
+
+    private Outcome colmeia(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Colmeia.commandLine(new EnvironmentDefaults(Map.of()));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        colmeia("down", "--dir", dir.toString(), "--timeout", "10s");
+        for (long pid : pidsToReap) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void upStatusDownRunAndStopAThreeReplicaCluster() throws Exception {
+        int mqttPort = freePortOnBrokerAddresses();
+        int httpPort = freePortOnBrokerAddresses();
+        String[] up = {"up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port", "" + mqttPort,
+                "--broker-http-port", "" + httpPort, "--broker-persistence", "memory"};
+
+        Outcome started = colmeia(up);
+        JsonNode status = JSON.readTree(colmeia("status", "--json", "--dir", dir.toString()).out());
+        status.get("processes").forEach(p -> pidsToReap.add(p.get("pid").asLong()));
+        assertThat(started.exitCode()).as(started.out() + started.err()).isZero();
+        assertThat(started.out()).contains("broker-1", "broker-2", "broker-3", "logs:");
+
+        // the status contract of ARCHITECTURE.md §4
+        assertThat(status.get("name").asText()).isEqualTo("mqtt.colmeia.internal");
+        assertThat(status.get("processes")).hasSize(3);
+        for (int i = 1; i <= 3; i++) {
+            JsonNode p = status.get("processes").get(i - 1);
+            assertThat(p.get("role").asText()).isEqualTo("broker");
+            assertThat(p.get("id").asText()).isEqualTo("broker-" + i);
+            assertThat(p.get("ready").asBoolean()).isTrue();
+            assertThat(p.get("mqtt").asText()).isEqualTo("127.0.1." + i + ":" + mqttPort);
+            assertThat(p.get("http").asText()).isEqualTo("127.0.1." + i + ":" + httpPort);
+            assertThat(ProcessHandle.of(p.get("pid").asLong())).isPresent();
+        }
+        assertThat(colmeia("status", "--dir", dir.toString()).exitCode()).isZero();
+
+        // a user publishes and subscribes on one replica
+        String broker1 = "tcp://127.0.1.1:" + mqttPort;
+        List<String> received = new CopyOnWriteArrayList<>();
+        MqttClient sub = new MqttClient(broker1, "it-sub", new MemoryPersistence());
+        MqttClient pub = new MqttClient(broker1, "it-pub", new MemoryPersistence());
+        try {
+            sub.connect();
+            sub.subscribe("no1/#", 1, (t, m) -> received.add(t + "=" + new String(m.getPayload(),
+                    StandardCharsets.UTF_8)));
+            pub.connect();
+            pub.publish("no1/sala/temperatura", "24".getBytes(StandardCharsets.UTF_8), 1, false);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
+            assertThat(received).containsExactly("no1/sala/temperatura=24");
+        } finally {
+            pub.disconnectForcibly(1000);
+            sub.disconnectForcibly(1000);
+            pub.close(true);
+            sub.close(true);
+        }
+
+        // starting twice is refused and starts nothing
+        Outcome again = colmeia(up);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already running");
+
+        // a killed replica shows as not ready and status fails
+        long broker2 = status.get("processes").get(1).get("pid").asLong();
+        ProcessHandle.of(broker2).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(broker2).isEmpty());
+        Outcome degraded = colmeia("status", "--json", "--dir", dir.toString());
+        assertThat(degraded.exitCode()).isEqualTo(1);
+        JsonNode after = JSON.readTree(degraded.out());
+        assertThat(after.get("processes").get(1).get("ready").asBoolean()).isFalse();
+        assertThat(after.get("processes").get(1).get("state").asText()).isEqualTo("dead");
+        assertThat(after.get("processes").get(0).get("ready").asBoolean()).isTrue();
+
+        // down stops every process and frees every port
+        Outcome down = colmeia("down", "--dir", dir.toString());
+        assertThat(down.exitCode()).isZero();
+        for (JsonNode p : status.get("processes")) {
+            assertThat(ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false))
+                    .as(p.get("id").asText() + " stopped").isFalse();
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertThat(listening("127.0.1." + i, mqttPort)).isFalse();
+            assertThat(listening("127.0.1." + i, httpPort)).isFalse();
+        }
+        assertThat(dir.resolve("run").resolve("cluster.json")).doesNotExist();
+        assertThat(colmeia("status", "--dir", dir.toString()).exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void upRefusesAnAddressInUseAndLeavesNoProcessBehind() throws Exception {
+        int mqttPort = freePortOnBrokerAddresses();
+        int httpPort = freePortOnBrokerAddresses();
+        try (ServerSocket squatter = new ServerSocket()) {
+            squatter.bind(new InetSocketAddress("127.0.1.2", mqttPort));
+            Outcome outcome = colmeia("up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port",
+                    "" + mqttPort, "--broker-http-port", "" + httpPort, "--broker-persistence", "memory");
+            assertThat(outcome.exitCode()).isEqualTo(1);
+            assertThat(outcome.err()).contains("broker-2 cannot listen on 127.0.1.2:" + mqttPort);
+        }
+        assertThat(dir.resolve("run").resolve("cluster.json")).doesNotExist();
+        assertThat(listening("127.0.1.1", mqttPort)).isFalse();
+        assertThat(listening("127.0.1.1", httpPort)).isFalse();
+    }
+
+    @Test
+    void staleStateOfADeadClusterIsReplacedNotObeyed() throws Exception {
+        Path state = dir.resolve("run").resolve("cluster.json");
+        Files.createDirectories(state.getParent());
+        // pid 1 exists but is not ours: its start time does not match, so down must not touch it
+        Files.writeString(state, "{\"name\":\"mqtt.colmeia.internal\",\"startedAt\":\"2020-01-01T00:00:00Z\","
+                + "\"launcherPid\":1,\"launcherStart\":\"2020-01-01T00:00:00Z\",\"processes\":[{\"role\":\"broker\","
+                + "\"id\":\"broker-1\",\"pid\":1,\"processStart\":\"2020-01-01T00:00:00Z\","
+                + "\"mqtt\":\"127.0.1.1:1\",\"http\":\"127.0.1.1:2\"}]}");
+        Outcome status = colmeia("status", "--json", "--dir", dir.toString());
+        assertThat(status.exitCode()).isEqualTo(1);
+        assertThat(JSON.readTree(status.out()).get("processes").get(0).get("state").asText()).isEqualTo("dead");
+        Outcome down = colmeia("down", "--dir", dir.toString());
+        assertThat(down.exitCode()).isZero();
+        assertThat(down.out()).doesNotContain("stopping broker-1");
+        assertThat(ProcessHandle.of(1)).isPresent();
+        assertThat(state).doesNotExist();
+    }
+
+    /** A port free on 127.0.1.1-3 (the broker addresses), so tests never collide with a developer's cluster. */
+    private static int freePortOnBrokerAddresses() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port;
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress("127.0.1.1", 0));
+                port = probe.getLocalPort();
+            }
+            if (!listening("127.0.1.2", port) && !listening("127.0.1.3", port) && port != 1883 && port != 9100) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port on 127.0.1.1-3");
+    }
+
+    private static boolean listening(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -7,6 +7,7 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.ReferenceCountUtil;
 
@@ -45,12 +46,12 @@ public final class ConnectParser {
             if (message == null) {
                 return malformed("fields run past the end of the packet");
             }
+            if (message instanceof MqttMessage mqtt && mqtt.decoderResult().isFailure()) {
+                DecoderResult result = mqtt.decoderResult();
+                return malformed(String.valueOf(result.cause().getMessage()));
+            }
             if (!(message instanceof MqttConnectMessage connect)) {
                 return new Result.Rejected(ConnectRejection.NOT_CONNECT, "first packet is not a CONNECT");
-            }
-            DecoderResult result = connect.decoderResult();
-            if (result.isFailure()) {
-                return malformed(String.valueOf(result.cause().getMessage()));
             }
             return toInfo(connect);
         } catch (RuntimeException | Error e) {

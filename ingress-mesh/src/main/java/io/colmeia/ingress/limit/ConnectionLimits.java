@@ -9,8 +9,9 @@ import java.util.function.LongSupplier;
 /**
  * Admission of new client connections: a total maximum, a per-source-IP maximum and a per-source-IP
  * connection rate (token bucket: {@code ratePerSecond} tokens per second, bursts up to {@code burst}).
- * A limit of 0 disables it. Thread-safe; the per-IP state of an address is dropped when it has no connection
- * and a full bucket, so the map cannot grow with the number of addresses ever seen.
+ * A limit of 0 disables it. Thread-safe. The per-IP state of an address is dropped once it has no connection
+ * and a full bucket (checked on release and by a sweep every {@value #SWEEP_EVERY} admissions), so the map
+ * holds only addresses that are connected or connected recently, never every address ever seen.
  */
 public final class ConnectionLimits {
 
@@ -32,12 +33,15 @@ public final class ConnectionLimits {
         }
     }
 
+    static final int SWEEP_EVERY = 1024;
+
     private final int maxConnections;
     private final int maxPerIp;
     private final double ratePerSecond;
     private final double burst;
     private final LongSupplier nanoClock;
     private final AtomicInteger total = new AtomicInteger();
+    private final AtomicInteger admissionsSinceSweep = new AtomicInteger();
     private final ConcurrentMap<InetAddress, PerIp> perIp = new ConcurrentHashMap<>();
 
     public ConnectionLimits(int maxConnections, int maxPerIp, double ratePerSecond, LongSupplier nanoClock) {
@@ -58,6 +62,10 @@ public final class ConnectionLimits {
         }
         if (maxPerIp <= 0 && ratePerSecond <= 0) {
             return Admission.ADMITTED;
+        }
+        if (admissionsSinceSweep.incrementAndGet() >= SWEEP_EVERY) {
+            admissionsSinceSweep.set(0);
+            sweep();
         }
         Admission admission = perIp.compute(address, (a, state) -> {
             PerIp s = state == null ? new PerIp(burst, nanoClock.getAsLong()) : state;
@@ -80,6 +88,14 @@ public final class ConnectionLimits {
             s.connections--;
             return s.idle(burst, ratePerSecond, nanoClock.getAsLong()) ? null : s;
         });
+    }
+
+    /** Drops the state of addresses with no connection and a full bucket. */
+    public void sweep() {
+        long now = nanoClock.getAsLong();
+        for (InetAddress address : perIp.keySet()) {
+            perIp.computeIfPresent(address, (a, s) -> s.idle(burst, ratePerSecond, now) ? null : s);
+        }
     }
 
     public int activeConnections() {

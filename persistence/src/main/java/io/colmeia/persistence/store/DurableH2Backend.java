@@ -1,0 +1,100 @@
+package io.colmeia.persistence.store;
+
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.bson.Document;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.h2.mvstore.MVStore;
+
+/**
+ * mongo-java-server's H2 backend made fit for acknowledged writes and replica-set connection strings.
+ *
+ * <ul>
+ *   <li>Every command that changed data is committed to the H2 file before its reply leaves, so a
+ *       {@code kill -9} of the store loses nothing the store acknowledged (H2's default background commit
+ *       lost thousands of acknowledged documents in that case; see the embedded-store note).</li>
+ *   <li>{@code hello} and {@code isMaster} answer as the primary of a one-member replica set, so the same
+ *       {@code replicaSet=rs0} URI that points at a real MongoDB replica set connects here unchanged.</li>
+ * </ul>
+ */
+final class DurableH2Backend extends H2Backend {
+
+    /** Field in the hello answer by which the writer recognises the embedded store. */
+    static final String MARKER = "colmeiaEmbeddedStore";
+
+    private static final Set<String> HANDSHAKE = Set.of("hello", "ismaster");
+
+    private final MVStore mvStore;
+    private final String replicaSet;
+    private final String me;
+    private final boolean fsync;
+    private final int maxWireVersion;
+    private final Counter commits;
+
+    DurableH2Backend(MVStore mvStore, String replicaSet, String me, boolean fsync, int maxWireVersion,
+                     MeterRegistry registry) {
+        super(mvStore);
+        this.mvStore = mvStore;
+        this.replicaSet = replicaSet;
+        this.me = me;
+        this.fsync = fsync;
+        this.maxWireVersion = maxWireVersion;
+        this.commits = Counter.builder("colmeia_store_commits_total")
+                .description("Commits of the H2 file made before acknowledging a write")
+                .register(registry);
+    }
+
+    @Override
+    public Document handleCommand(Channel channel, String database, String command, Document query) {
+        if (HANDSHAKE.contains(command.toLowerCase(Locale.ROOT))) {
+            return hello(command);
+        }
+        try {
+            return super.handleCommand(channel, database, command, query);
+        } finally {
+            commitIfChanged();
+        }
+    }
+
+    private void commitIfChanged() {
+        if (mvStore.hasUnsavedChanges()) {
+            mvStore.commit();
+            if (fsync) {
+                mvStore.sync();
+            }
+            commits.increment();
+        }
+    }
+
+    private Document hello(String command) {
+        Document answer = new Document();
+        if (command.equalsIgnoreCase("hello")) {
+            answer.put("isWritablePrimary", Boolean.TRUE);
+        } else {
+            answer.put("ismaster", Boolean.TRUE);
+        }
+        answer.put("helloOk", Boolean.TRUE);
+        answer.put("setName", replicaSet);
+        answer.put("setVersion", 1);
+        answer.put("hosts", List.of(me));
+        answer.put("primary", me);
+        answer.put("me", me);
+        answer.put("secondary", Boolean.FALSE);
+        answer.put("maxBsonObjectSize", 16 * 1024 * 1024);
+        answer.put("maxMessageSizeBytes", 48_000_000);
+        answer.put("maxWriteBatchSize", 100_000);
+        answer.put("localTime", Instant.now());
+        answer.put("logicalSessionTimeoutMinutes", 30);
+        answer.put("minWireVersion", 0);
+        answer.put("maxWireVersion", maxWireVersion);
+        answer.put("readOnly", Boolean.FALSE);
+        answer.put(MARKER, Boolean.TRUE);
+        answer.put("ok", 1.0);
+        return answer;
+    }
+}

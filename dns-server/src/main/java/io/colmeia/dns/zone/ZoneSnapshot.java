@@ -82,7 +82,14 @@ public final class ZoneSnapshot {
             add(data, record);
         }
         Set<Name> existing = new HashSet<>();
-        for (Name name : data.keySet()) {
+        // The service name (and its SRV name) exist even with no node to answer: NODATA, never NXDOMAIN,
+        // so that resolvers do not cache "this name does not exist".
+        Set<Name> owners = new HashSet<>(data.keySet());
+        owners.add(spec.serviceName());
+        if (spec.srv()) {
+            owners.add(spec.srvName());
+        }
+        for (Name name : owners) {
             for (int labels = name.labels(); labels >= origin.labels(); labels--) {
                 existing.add(new Name(name, name.labels() - labels));
             }

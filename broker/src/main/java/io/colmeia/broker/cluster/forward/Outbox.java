@@ -1,0 +1,118 @@
+package io.colmeia.broker.cluster.forward;
+
+import io.colmeia.broker.cluster.link.Frame;
+import io.colmeia.broker.cluster.link.Message;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.TreeMap;
+
+/**
+ * The bounded outbound buffer towards one peer. Every forwarded message gets the next sequence number of this
+ * stream. QoS 1/2 messages stay until the peer acknowledges them: when the link drops they are queued again, in
+ * order, ahead of newer messages, and re-sent once the link is back (the peer drops duplicates by sequence).
+ * QoS 0 messages are sent at most once: while the link is down they are not buffered.
+ *
+ * <p>At most {@code capacity} messages are held (unsent plus unacknowledged); beyond that new messages are refused
+ * and the caller counts the drop. Thread-safe: clients' threads offer, the link's event loop drains and acks.
+ */
+public final class Outbox {
+
+    /** Where drained frames go: the link's channel. */
+    public interface Sink {
+        boolean writable();
+
+        void write(Frame.Publish frame);
+
+        void flush();
+    }
+
+    public enum Offer { QUEUED, DROPPED_FULL, DROPPED_LINK_DOWN }
+
+    private static final int FLUSH_EVERY = 64;
+
+    private final int capacity;
+    private final ArrayDeque<Frame.Publish> pending = new ArrayDeque<>();
+    private final TreeMap<Long, Frame.Publish> unacked = new TreeMap<>();
+    private long nextSeq = 1;
+    private Sink sink;
+
+    public Outbox(int capacity) {
+        this.capacity = capacity;
+    }
+
+    public synchronized Offer offer(Message message) {
+        if (message.qos() == 0 && sink == null) {
+            return Offer.DROPPED_LINK_DOWN;
+        }
+        if (pending.size() + unacked.size() >= capacity) {
+            return Offer.DROPPED_FULL;
+        }
+        pending.add(new Frame.Publish(nextSeq++, message));
+        return Offer.QUEUED;
+    }
+
+    /** Writes as much as the link accepts (stops when the channel is not writable: backpressure). */
+    public synchronized int drain() {
+        if (sink == null) {
+            return 0;
+        }
+        int written = 0;
+        while (!pending.isEmpty() && sink.writable()) {
+            Frame.Publish frame = pending.poll();
+            sink.write(frame);
+            if (frame.message().qos() > 0) {
+                unacked.put(frame.seq(), frame);
+            }
+            if (++written % FLUSH_EVERY == 0) {
+                sink.flush();
+            }
+        }
+        if (written > 0) {
+            sink.flush();
+        }
+        return written;
+    }
+
+    public synchronized void ack(long seq) {
+        unacked.remove(seq);
+    }
+
+    /** The link is up again (or for the first time): what is pending, re-sends first, goes to {@code sink}. */
+    public synchronized void linkUp(Sink newSink) {
+        this.sink = newSink;
+    }
+
+    /**
+     * The link is gone: unacknowledged QoS 1/2 messages go back to the front of the queue (in sequence order) to be
+     * re-sent; queued QoS 0 messages are dropped.
+     *
+     * @return {requeued, droppedQos0}
+     */
+    public synchronized int[] linkDown() {
+        sink = null;
+        ArrayDeque<Frame.Publish> again = new ArrayDeque<>(unacked.values());
+        int requeued = again.size();
+        int dropped = 0;
+        for (Iterator<Frame.Publish> it = pending.iterator(); it.hasNext(); ) {
+            Frame.Publish p = it.next();
+            if (p.message().qos() == 0) {
+                dropped++;
+            } else {
+                again.add(p);
+            }
+        }
+        unacked.clear();
+        pending.clear();
+        pending.addAll(again);
+        return new int[] {requeued, dropped};
+    }
+
+    /** Messages held: not yet sent, or sent and not yet acknowledged. */
+    public synchronized int size() {
+        return pending.size() + unacked.size();
+    }
+
+    public synchronized int unackedCount() {
+        return unacked.size();
+    }
+}

@@ -71,7 +71,12 @@ class DnsEndToEndTest {
 
     DnsService start(String listen, ZoneSpec zone, List<Endpoint> nodes, Name discover, int discoverPort,
                      InetSocketAddress discoverServer, int rrl) throws Exception {
-        DnsConfig config = new DnsConfig("dns-test", null, zone,
+        return start(null, listen, zone, nodes, discover, discoverPort, discoverServer, rrl);
+    }
+
+    DnsService start(io.colmeia.common.config.HostPort http, String listen, ZoneSpec zone, List<Endpoint> nodes,
+                     Name discover, int discoverPort, InetSocketAddress discoverServer, int rrl) throws Exception {
+        DnsConfig config = new DnsConfig("dns-test", http, zone,
                 new ServerSettings(new InetSocketAddress(InetAddress.getByName(listen), 0), 64, 4,
                         Duration.ofSeconds(1)),
                 nodes, discover, discoverPort, discoverServer, Prober.Kind.MQTT,
@@ -285,6 +290,37 @@ class DnsEndToEndTest {
         } catch (java.io.IOException reset) {
             return -1;
         }
+    }
+
+    @Test
+    void statusEndpointServesReadinessAndDnsMetricsLabelledWithTheNode() throws Exception {
+        FakeIngress a = ingress("127.0.3.11");
+        int httpPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.3.1"))) {
+            httpPort = free.getLocalPort();
+        }
+        DnsService service = start(new io.colmeia.common.config.HostPort("127.0.3.1", httpPort), "127.0.3.1",
+                spec(ORIGIN, SERVICE, List.of()), List.of(new Endpoint(InetAddress.getByName(a.address()),
+                        a.port())), null, 0, null, 0);
+        ask(service, false, SERVICE, Type.A);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.3.1:" + httpPort + "/ready")).timeout(Duration.ofSeconds(10))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(200);
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.3.1:"
+                        + httpPort + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        List<String> names = metrics.lines().filter(l -> l.startsWith("colmeia_dns_"))
+                .map(l -> l.replaceAll("[{ ].*", "")).distinct().toList();
+        assertThat(names).contains("colmeia_dns_queries_total", "colmeia_dns_answer_duration_seconds_count",
+                "colmeia_dns_ingress_node_healthy", "colmeia_dns_ingress_nodes_answered", "colmeia_dns_probes_total",
+                "colmeia_dns_tcp_connections");
+        assertThat(metrics.lines().filter(l -> l.startsWith("colmeia_dns_")))
+                .allSatisfy(l -> assertThat(l).contains("node=\"dns-test\""));
+        service.close();
+        assertThat(service.isReady()).isFalse();
     }
 
     @Test

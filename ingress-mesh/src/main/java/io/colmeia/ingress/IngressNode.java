@@ -75,7 +75,8 @@ public final class IngressNode implements AutoCloseable {
     }
 
     private void registerReplica(Replica r) {
-        metrics.registerReplica(r.id(), r::healthy, r::activeConnections, r::totalConnections, r::connectFailures);
+        metrics.registerReplica(r.id(), r, Replica::healthy, Replica::activeConnections, Replica::totalConnections,
+                Replica::connectFailures);
     }
 
     public boolean ready() {

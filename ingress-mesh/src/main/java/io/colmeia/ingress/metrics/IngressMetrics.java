@@ -1,6 +1,7 @@
 package io.colmeia.ingress.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,24 +111,22 @@ public final class IngressMetrics {
 
     /**
      * Meters of one replica: health (1/0), active and total proxied connections, failed backend connects.
-     * {@code replica} is the label value; the functions are read at scrape.
+     * {@code replica} is the label value; the functions are applied to {@code state} at scrape. Micrometer
+     * holds {@code state} weakly, so it must be an object the caller keeps (the replica itself).
      */
-    public void registerReplica(String replica, Supplier<Boolean> healthy, Supplier<Number> active,
-                                Supplier<Number> total, Supplier<Number> connectFailures) {
+    public <T> void registerReplica(String replica, T state, Predicate<T> healthy, ToDoubleFunction<T> active,
+                                    ToDoubleFunction<T> total, ToDoubleFunction<T> connectFailures) {
         replicaMeters.computeIfAbsent(replica, r -> List.of(
-                Gauge.builder("colmeia_ingress_replica_healthy", healthy, h -> h.get() ? 1 : 0).tag("replica", r)
-                        .description("1 when the replica passed its MQTT health probe, else 0")
+                Gauge.builder("colmeia_ingress_replica_healthy", state, s -> healthy.test(s) ? 1 : 0)
+                        .tag("replica", r).description("1 when the replica passed its MQTT health probe, else 0")
                         .register(registry),
-                Gauge.builder("colmeia_ingress_replica_connections_active", active, a -> a.get().doubleValue())
+                Gauge.builder("colmeia_ingress_replica_connections_active", state, active)
                         .tag("replica", r).description("Client connections currently relayed to the replica")
                         .register(registry),
-                io.micrometer.core.instrument.FunctionCounter.builder("colmeia_ingress_replica_connections_total",
-                                total, t -> t.get().doubleValue())
+                FunctionCounter.builder("colmeia_ingress_replica_connections_total", state, total)
                         .tag("replica", r).description("Client connections relayed to the replica since start")
                         .register(registry),
-                io.micrometer.core.instrument.FunctionCounter.builder(
-                                "colmeia_ingress_replica_connect_failures_total", connectFailures,
-                                f -> f.get().doubleValue())
+                FunctionCounter.builder("colmeia_ingress_replica_connect_failures_total", state, connectFailures)
                         .tag("replica", r)
                         .description("Backend connections to the replica that failed (refused, timeout)")
                         .register(registry)));

@@ -100,6 +100,15 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a frozen broker's kernel still accepts TCP. */
+    public synchronized void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
     public HostPort address() {
         return address;
     }
@@ -112,6 +121,11 @@ public final class Mosquitto implements AutoCloseable {
     public synchronized void close() {
         kill();
         process = null;
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // a temp dir left behind is harmless
+        }
     }
 
     private static void sleep(long ms) {

@@ -47,6 +47,9 @@ public final class Responder {
     /** CNAMEs followed inside the zone before the chain is answered as is. */
     static final int MAX_CNAME_CHAIN = 8;
 
+    private static final Response.RateKey ERROR_KEY = () -> "error";
+    private static final Response.RateKey NXDOMAIN_KEY = () -> "nxdomain";
+
     private Responder() {
     }
 
@@ -63,52 +66,65 @@ public final class Responder {
         if (header.getFlag(Flags.QR)) {
             return Response.dropped(Malformed.RESPONSE_RECEIVED);
         }
-        if (header.getOpcode() != Opcode.QUERY) {
-            return headerOnly(header, Rcode.NOTIMP, null, "error");
-        }
+        boolean isQuery = header.getOpcode() == Opcode.QUERY;
         Message parsed;
         try {
             parsed = new Message(query);
-        } catch (IOException | RuntimeException e) {
-            return headerOnly(header, Rcode.FORMERR, Malformed.UNPARSEABLE, "error");
-        }
-        for (int section = 0; section < 4; section++) {
-            if (parsed.getSection(section).size() != header.getCount(section)) {
-                return headerOnly(header, Rcode.FORMERR, Malformed.UNPARSEABLE, "error");
+            for (int section = 0; section < 4; section++) {
+                if (parsed.getSection(section).size() != header.getCount(section)) {
+                    parsed = null;
+                    break;
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            parsed = null;
+        }
+        if (!isQuery) {
+            // NOTIMP (RFC 1035 §4.1.1), echoing the question and an OPT when the message could be read
+            if (parsed == null || parsed.getSection(Section.QUESTION).size() != 1) {
+                return headerOnly(header, Rcode.NOTIMP, null, ERROR_KEY);
+            }
+            Query q = Query.of(parsed);
+            Response r = reply(q, transport, Rcode.NOTIMP, null, parsed.getQuestion(), false, ERROR_KEY);
+            r.message().getHeader().setOpcode(header.getOpcode());
+            return new Response(r.message().toWire(q.udpLimitFor(transport)), r.message(), r.rcode(), r.qtype(),
+                    null, false, ERROR_KEY);
+        }
+        if (parsed == null) {
+            return headerOnly(header, Rcode.FORMERR, Malformed.UNPARSEABLE, ERROR_KEY);
         }
         Query q = Query.of(parsed);
         if (q.badOpt) {
-            return reply(q, transport, Rcode.FORMERR, Malformed.BAD_OPT, null, false, "error");
+            return reply(q, transport, Rcode.FORMERR, Malformed.BAD_OPT, null, false, ERROR_KEY);
         }
         List<Record> questions = parsed.getSection(Section.QUESTION);
         if (questions.size() != 1) {
-            return reply(q, transport, Rcode.FORMERR, Malformed.QUESTION_COUNT, null, false, "error");
+            return reply(q, transport, Rcode.FORMERR, Malformed.QUESTION_COUNT, null, false, ERROR_KEY);
         }
         Record question = questions.get(0);
         if (q.opt != null && q.opt.getVersion() > 0) {
-            return reply(q, transport, Rcode.BADVERS, null, question, false, "error");
+            return reply(q, transport, Rcode.BADVERS, null, question, false, ERROR_KEY);
         }
         if (parsed.getTSIG() != null) {
             // We hold no keys: RFC 8945 §5.2 answers an unknown key with NOTAUTH.
-            return reply(q, transport, Rcode.NOTAUTH, null, question, false, "error");
+            return reply(q, transport, Rcode.NOTAUTH, null, question, false, ERROR_KEY);
         }
         int qtype = question.getType();
         if (qtype == Type.OPT || qtype == Type.TSIG || qtype == Type.TKEY) {
-            return reply(q, transport, Rcode.FORMERR, Malformed.BAD_QUESTION, question, false, "error");
+            return reply(q, transport, Rcode.FORMERR, Malformed.BAD_QUESTION, question, false, ERROR_KEY);
         }
         if (question.getDClass() != DClass.IN) {
-            return reply(q, transport, Rcode.REFUSED, null, question, false, "error");
+            return reply(q, transport, Rcode.REFUSED, null, question, false, ERROR_KEY);
         }
         if (!zone.contains(question.getName())) {
-            return reply(q, transport, Rcode.REFUSED, null, question, false, "error");
+            return reply(q, transport, Rcode.REFUSED, null, question, false, ERROR_KEY);
         }
         if (qtype == Type.AXFR || qtype == Type.IXFR) {
             // The zone changes with node health; transfers are not offered (every server probes by itself).
-            return reply(q, transport, Rcode.REFUSED, null, question, true, "error");
+            return reply(q, transport, Rcode.REFUSED, null, question, true, ERROR_KEY);
         }
         if (qtype == Type.MAILA || qtype == Type.MAILB) {
-            return reply(q, transport, Rcode.NOTIMP, null, question, false, "error");
+            return reply(q, transport, Rcode.NOTIMP, null, question, false, ERROR_KEY);
         }
         return answer(zone, q, question, transport, rotation);
     }
@@ -183,11 +199,12 @@ public final class Responder {
         for (Record glue : additional(zone, answers)) {
             response.addRecord(glue, Section.ADDITIONAL);
         }
-        String rateKey;
+        Response.RateKey rateKey;
         if (rcode == Rcode.NXDOMAIN) {
-            rateKey = "nxdomain";
+            rateKey = NXDOMAIN_KEY;
         } else {
-            rateKey = (positive ? "+" : "0") + qname.toString().toLowerCase(Locale.ROOT) + "/" + qtype;
+            String sign = positive ? "+" : "0";
+            rateKey = () -> sign + qname.toString().toLowerCase(Locale.ROOT) + "/" + qtype;
         }
         return finish(q, response, transport, rcode, null, qtype, rateKey);
     }
@@ -224,7 +241,7 @@ public final class Responder {
     }
 
     private static Response reply(Query q, Transport transport, int rcode, Malformed malformed, Record question,
-                                  boolean authoritative, String rateKey) {
+                                  boolean authoritative, Response.RateKey rateKey) {
         Message response = start(q, rcode, question, authoritative);
         return finish(q, response, transport, rcode, malformed, question == null ? -1 : question.getType(), rateKey);
     }
@@ -251,14 +268,14 @@ public final class Responder {
     }
 
     private static Response finish(Query q, Message response, Transport transport, int rcode, Malformed malformed,
-                                   int qtype, String rateKey) {
-        int limit = transport == Transport.TCP ? MAX_TCP_MESSAGE : q.udpLimit();
+                                   int qtype, Response.RateKey rateKey) {
+        int limit = q.udpLimitFor(transport);
         byte[] wire = response.toWire(limit);
         boolean truncated = wire.length >= 3 && (wire[2] & 0x02) != 0;
         return new Response(wire, response, rcode, qtype, malformed, truncated, rateKey);
     }
 
-    private static Response headerOnly(Header query, int rcode, Malformed malformed, String rateKey) {
+    private static Response headerOnly(Header query, int rcode, Malformed malformed, Response.RateKey rateKey) {
         Message response = new Message(query.getID());
         Header h = response.getHeader();
         h.setFlag(Flags.QR);
@@ -299,7 +316,10 @@ public final class Responder {
             return new Query(parsed.getHeader(), bad ? null : first, count > 0, bad);
         }
 
-        int udpLimit() {
+        int udpLimitFor(Transport transport) {
+            if (transport == Transport.TCP) {
+                return MAX_TCP_MESSAGE;
+            }
             if (opt == null) {
                 return MIN_UDP_PAYLOAD;
             }

@@ -15,10 +15,16 @@ import org.xbill.DNS.Message;
  *                  for the zone, or an error), together with the client's prefix
  */
 public record Response(byte[] wire, Message message, int rcode, int qtype, Malformed malformed, boolean truncated,
-                       String rateKey) {
+                       RateKey rateKey) {
+
+    /** Computed only when rate limiting asks for it: most servers answer far more than they limit. */
+    @FunctionalInterface
+    public interface RateKey {
+        String value();
+    }
 
     static Response dropped(Malformed reason) {
-        return new Response(null, null, -1, -1, reason, false, "dropped");
+        return new Response(null, null, -1, -1, reason, false, () -> "dropped");
     }
 
     public boolean isDropped() {

@@ -62,6 +62,7 @@ public final class HealthChecker implements AutoCloseable {
     private final ExecutorService probes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile List<Endpoint> serving = List.of();
+    private volatile boolean firstRoundDone;
     private long lastDiscoveryNanos;
 
     public HealthChecker(NodeSource source, Prober prober, Settings settings, DnsMetrics metrics,
@@ -94,6 +95,7 @@ public final class HealthChecker implements AutoCloseable {
             submit(state, first::countDown);
         }
         first.await(settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        firstRoundDone = true;
         publish();
         long period = settings.interval().toMillis();
         scheduler.scheduleWithFixedDelay(this::round, period, period, TimeUnit.MILLISECONDS);
@@ -224,6 +226,9 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private synchronized void publish() {
+        if (!firstRoundDone) {
+            return; // start() publishes once every node has had its first probe
+        }
         List<Endpoint> healthy = new ArrayList<>();
         List<Endpoint> all = new ArrayList<>();
         for (Endpoint node : new TreeSet<>(states.keySet())) {

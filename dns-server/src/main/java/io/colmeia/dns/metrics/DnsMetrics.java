@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +28,15 @@ public final class DnsMetrics {
             Type.CNAME, Type.TXT, Type.MX, Type.PTR, Type.ANY, Type.HTTPS, Type.SVCB, Type.CAA, Type.DS,
             Type.DNSKEY, Type.AXFR, Type.IXFR);
 
+    private static final List<Integer> TYPE_ORDER = List.copyOf(new java.util.TreeSet<>(NAMED_TYPES));
+    private static final Map<Integer, Integer> TYPE_INDEX = indexOf(TYPE_ORDER);
+    /** Named types, then "none", then "other". */
+    private static final int TYPE_SLOTS = TYPE_ORDER.size() + 2;
+    /** Response codes 0..23 get their own counter; anything else is "OTHER". */
+    private static final int RCODES = 24;
+
     private final MeterRegistry registry;
+    private final Counter[] queryCounters = new Counter[Transport.values().length * TYPE_SLOTS * (RCODES + 1)];
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer answerTime;
 
@@ -54,17 +63,38 @@ public final class DnsMetrics {
         if (response.isDropped()) {
             return;
         }
-        String qtype = typeLabel(response.qtype());
-        String rcode = Rcode.string(response.rcode());
-        counter("q|" + transport + "|" + qtype + "|" + rcode, () -> Counter.builder("colmeia_dns_queries_total")
-                .description("Queries answered, by transport, question type and response code")
-                .tag("transport", transport.label()).tag("qtype", qtype).tag("rcode", rcode)
-                .register(registry)).increment();
+        queries(transport, response.qtype(), response.rcode()).increment();
         if (response.truncated()) {
             counter("t|" + transport, () -> Counter.builder("colmeia_dns_truncated_responses_total")
                     .description("Responses sent with TC set because the answer did not fit")
                     .tag("transport", transport.label()).register(registry)).increment();
         }
+    }
+
+    /** The query counter for this label combination, without building a key string on the hot path. */
+    private Counter queries(Transport transport, int qtype, int rcode) {
+        int typeIndex = typeIndex(qtype);
+        int rcodeIndex = rcode >= 0 && rcode < RCODES ? rcode : RCODES;
+        int slot = (transport.ordinal() * TYPE_SLOTS + typeIndex) * (RCODES + 1) + rcodeIndex;
+        Counter c = queryCounters[slot];
+        if (c == null) {
+            String type = typeLabel(qtype);
+            String code = rcodeIndex == RCODES ? "OTHER" : Rcode.string(rcode);
+            c = Counter.builder("colmeia_dns_queries_total")
+                    .description("Queries answered, by transport, question type and response code")
+                    .tag("transport", transport.label()).tag("qtype", type).tag("rcode", code)
+                    .register(registry);
+            queryCounters[slot] = c; // a benign race: the registry returns the same counter for the same tags
+        }
+        return c;
+    }
+
+    private static int typeIndex(int qtype) {
+        if (qtype < 0) {
+            return TYPE_SLOTS - 2;
+        }
+        Integer i = TYPE_INDEX.get(qtype);
+        return i != null ? i : TYPE_SLOTS - 1;
     }
 
     /** Counts one packet or connection rejected as malformed or hostile. */
@@ -115,6 +145,14 @@ public final class DnsMetrics {
         counter("p|" + target + "|" + result, () -> Counter.builder("colmeia_dns_probes_total")
                 .description("Health probes of ingress nodes, by target and result")
                 .tag("target", target).tag("result", result).register(registry)).increment();
+    }
+
+    private static Map<Integer, Integer> indexOf(List<Integer> order) {
+        Map<Integer, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            index.put(order.get(i), i);
+        }
+        return Map.copyOf(index);
     }
 
     public static String typeLabel(int type) {

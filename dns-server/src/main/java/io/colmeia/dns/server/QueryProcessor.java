@@ -64,20 +64,20 @@ final class QueryProcessor {
             return null;
         }
         if (transport == Transport.UDP && rateLimiter.enabled()) {
-            switch (rateLimiter.check(client.getAddress(), response.rateKey(), System.nanoTime())) {
+            switch (rateLimiter.check(client.getAddress(), response.rateKey().value(), System.nanoTime())) {
                 case SEND -> {
                     return response.wire();
                 }
                 case SLIP -> {
                     metrics.rateLimited("slipped");
                     rejectLog.warn("rrl", "rate limiting responses to {} ({})", client.getAddress(),
-                            response.rateKey());
+                            response.rateKey().value());
                     return Responder.slip(response);
                 }
                 default -> {
                     metrics.rateLimited("dropped");
                     rejectLog.warn("rrl", "rate limiting responses to {} ({})", client.getAddress(),
-                            response.rateKey());
+                            response.rateKey().value());
                     return null;
                 }
             }

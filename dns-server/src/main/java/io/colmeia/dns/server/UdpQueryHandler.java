@@ -7,7 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 
-/** One datagram in, at most one datagram out; never closes the socket whatever arrives. */
+/** One datagram in, at most one datagram out; never closes the socket whatever arrives. Stateless: shared. */
+@io.netty.channel.ChannelHandler.Sharable
 final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private final QueryProcessor processor;

@@ -185,8 +185,26 @@ class ResponderTest {
         Message m = udp(zone(1, false), q.toWire());
         assertThat(m.getRcode()).isEqualTo(Rcode.NOTIMP);
         assertThat(m.getHeader().getID()).isEqualTo(q.getHeader().getID());
+        assertThat(m.getHeader().getOpcode()).isEqualTo(Opcode.UPDATE);
+        assertThat(m.getQuestion()).isEqualTo(q.getQuestion());
         q.getHeader().setOpcode(9);
-        assertThat(udp(zone(1, false), q.toWire()).getRcode()).isEqualTo(Rcode.NOTIMP);
+        q.addRecord(new OPTRecord(1232, 0, 0, 0), Section.ADDITIONAL);
+        Message unknown = udp(zone(1, false), q.toWire());
+        assertThat(unknown.getRcode()).isEqualTo(Rcode.NOTIMP);
+        assertThat(unknown.getHeader().getOpcode()).isEqualTo(9);
+        assertThat(unknown.getOPT()).isNotNull();
+    }
+
+    @Test
+    void unknownOpcodeWithAnUnreadableBodyStillGetsAHeaderOnlyNotimp() throws Exception {
+        byte[] packet = new byte[20];
+        packet[0] = 0x12;
+        packet[1] = 0x34;
+        packet[2] = (byte) (5 << 3); // opcode 5 (UPDATE), QR clear
+        packet[5] = 1;                // one question that is not there
+        Message m = udp(zone(1, false), packet);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOTIMP);
+        assertThat(m.getHeader().getID()).isEqualTo(0x1234);
     }
 
     @Test

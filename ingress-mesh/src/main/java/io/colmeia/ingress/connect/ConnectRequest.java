@@ -22,7 +22,7 @@ public final class ConnectRequest extends AbstractReferenceCounted {
         return connect;
     }
 
-    /** The received bytes; owned by this request until {@link #takeBytes()}. */
+    /** The received bytes; released with this request (retain them to keep them longer). */
     public ByteBuf bytes() {
         return bytes;
     }

@@ -66,7 +66,8 @@ public final class Mosquitto implements AutoCloseable {
             Files.writeString(conf, "listener " + address.port() + " " + address.host() + "\n"
                     + "allow_anonymous true\n"
                     + "persistence false\n"
-                    + "max_queued_messages 100000\n");
+                    + "max_queued_messages 100000\n"
+                    + "set_tcp_nodelay true\n");
             process = new ProcessBuilder(binary().toString(), "-c", conf.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.log").toFile())

@@ -50,6 +50,12 @@ public final class RawMqtt implements AutoCloseable {
 
     /** Subscribes at QoS 0 and returns the payload of the first message (e.g. a retained one). */
     public String firstMessage(String topic) throws IOException {
+        subscribe(topic);
+        return nextPublish();
+    }
+
+    /** Sends SUBSCRIBE at QoS 0 (the SUBACK is skipped by {@link #nextPublish()}). */
+    public void subscribe(String topic) throws IOException {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(new byte[] {0, 1, (byte) (t.length >>> 8), (byte) t.length});
@@ -59,6 +65,26 @@ public final class RawMqtt implements AutoCloseable {
         out.write(body.size());
         out.write(body.toByteArray());
         out.flush();
+    }
+
+    /** Sends a QoS 0 PUBLISH (payload under 16 KiB). */
+    public void publish(String topic, byte[] payload) throws IOException {
+        byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+        int length = 2 + t.length + payload.length;
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(0x30);
+        packet.write(0x80 | (length & 0x7F));
+        packet.write(length >>> 7);
+        packet.write(t.length >>> 8);
+        packet.write(t.length & 0xFF);
+        packet.writeBytes(t);
+        packet.writeBytes(payload);
+        out.write(packet.toByteArray());
+        out.flush();
+    }
+
+    /** The payload of the next PUBLISH received, skipping other packets (at most 10). */
+    public String nextPublish() throws IOException {
         for (int i = 0; i < 10; i++) {
             int[] header = readHeader();
             byte[] packet = readBody(header[1]);

@@ -375,6 +375,16 @@ class ResponderTest {
     }
 
     @Test
+    void tsigSignedQueryIsNotauthBecauseTheServerHoldsNoKeys() throws Exception {
+        Message q = Message.newQuery(Record.newRecord(SERVICE, Type.A, DClass.IN));
+        q.setTSIG(new org.xbill.DNS.TSIG(org.xbill.DNS.TSIG.HMAC_SHA256, "key.",
+                "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"));
+        Message m = udp(zone(1, false), q.toWire(512));
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOTAUTH);
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+    }
+
+    @Test
     void optAsQuestionTypeIsFormerr() throws Exception {
         assertThat(udp(zone(1, false), query("mqtt.colmeia.internal.", Type.OPT)).getRcode())
                 .isEqualTo(Rcode.FORMERR);

@@ -73,6 +73,8 @@ public final class MongoTelemetrySink implements TelemetrySink {
                 .retryWrites(true)
                 .applicationName("colmeia-persistence")
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(timeoutMs, TimeUnit.MILLISECONDS))
+                // Notice a recovered server within a second, so the spool drains soon after it is back.
+                .applyToServerSettings(b -> b.heartbeatFrequency(1, TimeUnit.SECONDS))
                 .applyToSocketSettings(b -> b
                         .connectTimeout((int) Math.min(timeoutMs, 10_000), TimeUnit.MILLISECONDS)
                         .readTimeout((int) (timeoutMs + 10_000), TimeUnit.MILLISECONDS))
@@ -283,6 +285,9 @@ public final class MongoTelemetrySink implements TelemetrySink {
         while (!replayerStop) {
             try {
                 if (spool.isEmpty()) {
+                    if (!schema.ready()) {
+                        connectEarly();
+                    }
                     if (wasReplaying) {
                         LOG.info("spool drained: {} message(s) replayed to MongoDB; writing directly again", replayed);
                         wasReplaying = false;
@@ -331,6 +336,15 @@ public final class MongoTelemetrySink implements TelemetrySink {
                     return;
                 }
             }
+        }
+    }
+
+    /** Reach the server before the first message: collections, indexes and the log line about its kind. */
+    private void connectEarly() {
+        try {
+            schema.ensure();
+        } catch (com.mongodb.MongoException e) {
+            LOG.debug("MongoDB not reachable yet: {}", e.getMessage());
         }
     }
 

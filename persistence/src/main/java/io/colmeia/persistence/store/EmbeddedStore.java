@@ -46,6 +46,11 @@ public final class EmbeddedStore implements AutoCloseable {
         Path file = config.dataDir().resolve(DATA_FILE);
         MVStore mvStore;
         try {
+            Files.createDirectories(config.dataDir());
+        } catch (java.io.IOException e) {
+            throw new InvalidConfigurationException("--data-dir", "cannot create " + config.dataDir() + " (" + e + ")");
+        }
+        try {
             mvStore = new MVStore.Builder().fileName(file.toString()).open();
         } catch (RuntimeException e) {
             throw new InvalidConfigurationException("--data-dir", "cannot open " + file + " (" + e.getMessage()

@@ -1,5 +1,6 @@
 package io.colmeia.broker;
 
+import io.colmeia.broker.cluster.ClusterConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
 import io.colmeia.common.config.Directories;
@@ -8,8 +9,11 @@ import io.colmeia.common.lifecycle.ShutdownSignal;
 import io.colmeia.common.logging.Logging;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -66,6 +70,50 @@ public final class BrokerCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @Option(names = "--cluster", defaultValue = "", paramLabel = "HOST:PORT",
+            converter = OptionalHostPortConverter.class,
+            description = "Address of this replica's cluster link listener; empty runs it standalone"
+                    + " (default: ${DEFAULT-VALUE}).")
+    HostPort cluster;
+
+    @Option(names = "--peers", defaultValue = "", split = ",", paramLabel = "HOST:PORT",
+            converter = OptionalHostPortConverter.class,
+            description = "Cluster link addresses of the other replicas, comma-separated; listing this replica's own"
+                    + " --cluster address too is fine (default: ${DEFAULT-VALUE}).")
+    List<HostPort> peers;
+
+    @Option(names = "--peers-dns", defaultValue = "", paramLabel = "NAME",
+            description = "DNS name whose addresses are the replicas (e.g. tasks.broker in Docker Swarm, a headless"
+                    + " Kubernetes service), resolved every --peers-dns-interval (default: ${DEFAULT-VALUE}).")
+    String peersDns;
+
+    @Option(names = "--peers-port", defaultValue = "0", paramLabel = "PORT",
+            description = "Cluster link port of the replicas found with --peers-dns; 0 = the --cluster port"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int peersPort;
+
+    @Option(names = "--peers-dns-interval", defaultValue = "5s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "How often --peers-dns is resolved again (default: ${DEFAULT-VALUE}).")
+    Duration peersDnsInterval;
+
+    @Option(names = "--cluster-heartbeat", defaultValue = "1s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "A quiet cluster link sends a heartbeat this often (default: ${DEFAULT-VALUE}).")
+    Duration clusterHeartbeat;
+
+    @Option(names = "--cluster-timeout", defaultValue = "5s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "A peer silent for this long is considered failed and its link is closed"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration clusterTimeout;
+
+    @Option(names = "--cluster-buffer", defaultValue = "100000", paramLabel = "N",
+            description = "Messages held per peer (unsent, or sent and not yet acknowledged); beyond it messages for"
+                    + " that peer are dropped and counted in colmeia_broker_cluster_dropped_total"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int clusterBuffer;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -74,7 +122,9 @@ public final class BrokerCommand implements Callable<Integer> {
         Logging.configure(nodeId, common.logLevel);
         BrokerConfig config = new BrokerConfig(nodeId, mqtt, http,
                 Directories.requireWritable("--data-dir", dataDir), persistence, maxQueueSize, maxPacketSize,
-                maxConnections, connectTimeout, shutdownGrace);
+                maxConnections, connectTimeout, shutdownGrace,
+                new ClusterConfig(cluster, peers.stream().filter(Objects::nonNull).toList(), peersDns, peersPort,
+                        peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer));
         BrokerReplica replica = new BrokerReplica(config);
         ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
         try {
@@ -86,5 +136,15 @@ public final class BrokerCommand implements Callable<Integer> {
         }
         signal.await();
         return 0;
+    }
+
+    /** HOST:PORT, or an empty value for "none" (null). */
+    public static final class OptionalHostPortConverter implements ITypeConverter<HostPort> {
+        private final Converters.HostPortConverter delegate = new Converters.HostPortConverter();
+
+        @Override
+        public HostPort convert(String value) {
+            return value == null || value.isBlank() ? null : delegate.convert(value);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.colmeia.broker;
 
+import io.colmeia.broker.cluster.ClusterConfig;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.config.InvalidConfigurationException;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ public record BrokerConfig(
         int maxPacketSize,
         int maxConnections,
         Duration connectTimeout,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        ClusterConfig cluster) {
 
     /** Node ids appear in metrics labels, file names and (later) the cluster protocol. */
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -46,8 +48,23 @@ public record BrokerConfig(
         if (shutdownGrace.isNegative()) {
             throw new InvalidConfigurationException("--shutdown-grace", "must not be negative");
         }
+        if (cluster == null) {
+            cluster = ClusterConfig.standalone();
+        }
+        if (cluster.listen() != null && (cluster.listen().equals(mqtt) || cluster.listen().equals(http))) {
+            throw new InvalidConfigurationException("--cluster", "is the same address as --mqtt or --http ("
+                    + cluster.listen() + ")");
+        }
         if (mqtt.equals(http)) {
             throw new InvalidConfigurationException("--http", "is the same address as --mqtt (" + mqtt + ")");
         }
+    }
+
+    /** A standalone replica (no cluster). */
+    public BrokerConfig(String nodeId, HostPort mqtt, HostPort http, Path dataDir, PersistenceMode persistence,
+                        long maxQueueSize, int maxPacketSize, int maxConnections, Duration connectTimeout,
+                        Duration shutdownGrace) {
+        this(nodeId, mqtt, http, dataDir, persistence, maxQueueSize, maxPacketSize, maxConnections, connectTimeout,
+                shutdownGrace, ClusterConfig.standalone());
     }
 }

@@ -6,6 +6,8 @@ import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
+import io.colmeia.broker.cluster.ClusterNode;
+import io.colmeia.broker.cluster.forward.Delivery;
 import io.colmeia.broker.extension.ColmeiaExtension;
 import io.colmeia.broker.extension.ConnectionGate;
 import io.colmeia.broker.hivemq.HiveMqConfigFile;
@@ -48,6 +50,7 @@ public final class BrokerReplica implements AutoCloseable {
     private EmbeddedHiveMQ hivemq;
     private DroppedMessages drops;
     private ColmeiaExtension.ExtensionServices services;
+    private ClusterNode cluster;
 
     public BrokerReplica(BrokerConfig config) {
         this.config = config;
@@ -66,7 +69,11 @@ public final class BrokerReplica implements AutoCloseable {
         // listen to HiveMQ's drop events before it can drop anything
         drops = new DroppedMessages(registry, "a client's queue is full: raise --max-queue-size (now "
                 + config.maxQueueSize() + ") or fix the slow subscriber");
-        ColmeiaExtension extension = new ColmeiaExtension(gate);
+        if (config.cluster().enabled()) {
+            cluster = new ClusterNode(config.nodeId(), config.cluster(), config.maxPacketSize(), registry);
+        }
+        ColmeiaExtension extension = new ColmeiaExtension(gate,
+                cluster == null ? List.of() : List.of(cluster.clientInitializer()));
         hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(data)
@@ -87,6 +94,9 @@ public final class BrokerReplica implements AutoCloseable {
             services = extension.services().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
+        }
+        if (cluster != null) {
+            cluster.start(new Delivery(services.publishes(), services.retained()), services.subscriptions());
         }
         HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
         drops.install();
@@ -118,6 +128,9 @@ public final class BrokerReplica implements AutoCloseable {
         ready.set(false);
         gate.drain();
         try {
+            if (cluster != null) {
+                cluster.close();
+            }
             if (hivemq != null) {
                 if (services != null) {
                     disconnectClients(services.clients());

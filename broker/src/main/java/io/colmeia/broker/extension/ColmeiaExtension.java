@@ -6,7 +6,12 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
+import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,20 +25,32 @@ public final class ColmeiaExtension implements ExtensionMain {
     private static final Logger LOG = LoggerFactory.getLogger(ColmeiaExtension.class);
 
     private final ConnectionGate gate;
+    private final List<ClientInitializer> clientInitializers;
     private final CompletableFuture<ExtensionServices> started = new CompletableFuture<>();
 
-    public ColmeiaExtension(ConnectionGate gate) {
+    /**
+     * @param clientInitializers each adds its interceptors to every client (e.g. the cluster router); HiveMQ
+     *                           allows one initializer per extension, so they run in this order from one
+     */
+    public ColmeiaExtension(ConnectionGate gate, List<ClientInitializer> clientInitializers) {
         this.gate = gate;
+        this.clientInitializers = List.copyOf(clientInitializers);
     }
 
     /** HiveMQ services captured at start. */
-    public record ExtensionServices(ClientService clients) {
+    public record ExtensionServices(ClientService clients, PublishService publishes,
+                                    RetainedMessageStore retained, SubscriptionStore subscriptions) {
     }
 
     @Override
     public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
         Services.securityRegistry().setAuthenticatorProvider(providerInput -> gate);
-        started.complete(new ExtensionServices(Services.clientService()));
+        if (!clientInitializers.isEmpty()) {
+            Services.initializerRegistry().setClientInitializer((initializerInput, context) ->
+                    clientInitializers.forEach(i -> i.initialize(initializerInput, context)));
+        }
+        started.complete(new ExtensionServices(Services.clientService(), Services.publishService(),
+                Services.retainedMessageStore(), Services.subscriptionStore()));
         LOG.info("colmeia extension started");
     }
 

@@ -1,0 +1,458 @@
+package io.colmeia.broker.cluster;
+
+import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
+import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
+import io.colmeia.broker.cluster.forward.Delivery;
+import io.colmeia.broker.cluster.forward.Forwarder;
+import io.colmeia.broker.cluster.forward.Outbox;
+import io.colmeia.broker.cluster.link.Frame;
+import io.colmeia.broker.cluster.link.LinkEvents;
+import io.colmeia.broker.cluster.link.LinkTransport;
+import io.colmeia.broker.cluster.link.Message;
+import io.colmeia.broker.cluster.membership.Membership;
+import io.colmeia.broker.cluster.route.LocalRoutes;
+import io.colmeia.broker.cluster.route.RouteTable;
+import io.colmeia.common.config.HostPort;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This replica's member of the cluster: links to every peer, the route table, forwarding of local clients'
+ * PUBLISHes to the peers that want them, and delivery of what peers forward here. See docs/cluster.md.
+ */
+public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forwarder.Router, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    /** Subscriptions are re-read from HiveMQ's store this often; withdrawn routes reach peers within it. */
+    static final long RECONCILE_MS = 1_000;
+    /** A filter seen by the subscribe interceptor is not withdrawn for this long (the store may lag behind). */
+    private static final long PIN_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long DROP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final String nodeId;
+    private final ClusterConfig config;
+    private final MeterRegistry registry;
+    private final long incarnation;
+    private final RouteTable routes = new RouteTable();
+    private final LocalRoutes localRoutes = new LocalRoutes(PIN_NANOS, System::nanoTime, this);
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final Set<Channel> rejected = ConcurrentHashMap.newKeySet();
+    private final LinkTransport transport;
+    private final Membership membership;
+    private final ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-routes");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong lastDropLog = new AtomicLong(System.nanoTime() - DROP_LOG_INTERVAL_NANOS);
+    private final AtomicInteger dropsSinceLog = new AtomicInteger();
+    private volatile Delivery delivery;
+    private volatile boolean closing;
+
+    public ClusterNode(String nodeId, ClusterConfig config, int maxPacketSize, MeterRegistry registry) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.registry = registry;
+        long random = new SecureRandom().nextLong();
+        this.incarnation = random == 0 ? 1 : random;
+        this.transport = new LinkTransport(this, config.heartbeat(), config.timeout(), maxPacketSize + 65_536);
+        this.membership = new Membership(config.peers(), config.peersDns(),
+                config.peersDns().isEmpty() ? 0 : config.dnsPeerPort(), config.dnsInterval().toMillis(),
+                name -> List.of(InetAddress.getAllByName(name)), this::dial, this::isUp);
+        Gauge.builder("colmeia_broker_cluster_peers", this, n -> n.peersUp())
+                .description("Peers with a link up, by state").tag("state", "up").register(registry);
+        Gauge.builder("colmeia_broker_cluster_peers", this, n -> n.peers.size() - n.peersUp())
+                .description("Peers with a link up, by state").tag("state", "down").register(registry);
+        Gauge.builder("colmeia_broker_cluster_routes", routes, RouteTable::size)
+                .description("Topic filters advertised by all peers (the remote route table)").register(registry);
+        Gauge.builder("colmeia_broker_cluster_local_routes", localRoutes, LocalRoutes::size)
+                .description("Topic filters this replica advertises to its peers").register(registry);
+    }
+
+    /** Interceptors every client gets: forwarding of its PUBLISHes, and fast route adds on SUBSCRIBE. */
+    public ClientInitializer clientInitializer() {
+        Forwarder forwarder = new Forwarder(this);
+        return (input, context) -> {
+            context.addPublishInboundInterceptor(forwarder);
+            context.addSubscribeInboundInterceptor((in, out) -> {
+                List<String> filters = new ArrayList<>();
+                in.getSubscribePacket().getSubscriptions().forEach(s -> filters.add(s.getTopicFilter()));
+                localRoutes.subscribed(filters);
+            });
+        };
+    }
+
+    /** Starts the link listener, dialing and route reconciliation, once HiveMQ runs. */
+    public void start(Delivery localDelivery, SubscriptionStore subscriptions) {
+        this.delivery = localDelivery;
+        transport.listen(config.listen());
+        reconciler.scheduleWithFixedDelay(() -> reconcile(subscriptions), 0, RECONCILE_MS, TimeUnit.MILLISECONDS);
+        membership.start();
+        LOG.info("cluster: node {} links on {}; peers {}{}", nodeId, config.listen(), config.peers(),
+                config.peersDns().isEmpty() ? "" : " and DNS " + config.peersDns() + " port " + config.dnsPeerPort());
+    }
+
+    private void reconcile(SubscriptionStore subscriptions) {
+        List<String> filters = new ArrayList<>();
+        try {
+            subscriptions.iterateAllSubscriptions((context, result) -> {
+                for (TopicSubscription s : result.getSubscriptions()) {
+                    filters.add(s.getTopicFilter());
+                }
+            }).get(10, TimeUnit.SECONDS);
+            localRoutes.reconcile(filters);
+        } catch (Exception e) {
+            LOG.debug("cluster: could not read subscriptions: {}", e.toString());
+        }
+    }
+
+    // ---- forwarding (clients' threads)
+
+    @Override
+    public void forward(String topic, boolean retain, Supplier<Message> message) {
+        Message built = null;
+        for (Peer peer : peers.values()) {
+            if (!retain && !routes.matches(peer.id, topic)) {
+                continue;
+            }
+            if (built == null) {
+                built = message.get();
+            }
+            switch (peer.outbox.offer(built)) {
+                case QUEUED -> {
+                    (retain ? peer.retainedForwards : peer.forwards[built.qos()]).increment();
+                    scheduleDrain(peer);
+                }
+                case DROPPED_FULL -> {
+                    peer.droppedFull.increment();
+                    logDrop(peer, "its buffer of " + config.bufferSize() + " messages is full (--cluster-buffer)");
+                }
+                case DROPPED_LINK_DOWN -> peer.droppedLinkDown.increment();
+            }
+        }
+    }
+
+    private void logDrop(Peer peer, String why) {
+        dropsSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastDropLog.get();
+        if (now - last >= DROP_LOG_INTERVAL_NANOS && lastDropLog.compareAndSet(last, now)) {
+            LOG.warn("cluster: dropped {} message(s) for peer(s), e.g. {}: {}", dropsSinceLog.getAndSet(0), peer.id,
+                    why);
+        }
+    }
+
+    private void scheduleDrain(Peer peer) {
+        Channel ch = peer.channel;
+        if (ch != null && peer.drainScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(() -> runDrain(peer));
+        }
+    }
+
+    private void runDrain(Peer peer) {
+        peer.drainScheduled.set(false);
+        Channel ch = peer.channel;
+        if (ch == null) {
+            return;
+        }
+        if (!ch.eventLoop().inEventLoop()) {
+            scheduleDrain(peer); // the link was replaced meanwhile: write only from its own loop, in order
+            return;
+        }
+        peer.outbox.drain();
+    }
+
+    private static Outbox.Sink sink(Channel ch) {
+        return new Outbox.Sink() {
+            @Override
+            public boolean writable() {
+                return ch.isActive() && ch.isWritable() && ch.eventLoop().inEventLoop();
+            }
+
+            @Override
+            public void write(Frame.Publish frame) {
+                ch.write(frame, ch.voidPromise());
+            }
+
+            @Override
+            public void flush() {
+                ch.flush();
+            }
+        };
+    }
+
+    // ---- route deltas (under LocalRoutes' lock)
+
+    @Override
+    public void added(String filter) {
+        broadcast(new Frame.RouteAdd(filter));
+    }
+
+    @Override
+    public void removed(String filter) {
+        broadcast(new Frame.RouteRemove(filter));
+    }
+
+    private void broadcast(Frame frame) {
+        for (Peer peer : peers.values()) {
+            Channel ch = peer.channel;
+            if (ch != null) {
+                ch.writeAndFlush(frame, ch.voidPromise());
+            }
+        }
+    }
+
+    // ---- links (event loop threads)
+
+    private void dial(HostPort address) {
+        transport.dial(address, new Frame.Hello(Frame.VERSION, nodeId, incarnation, config.listen().port()))
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        membership.failed(address, String.valueOf(f.cause()));
+                    }
+                });
+    }
+
+    @Override
+    public Frame onHello(Channel channel, Frame.Hello hello) {
+        if (hello.version() != Frame.VERSION) {
+            LOG.error("cluster: refusing {} from {}: it speaks link protocol version {}, this node {}",
+                    hello.nodeId(), channel.remoteAddress(), hello.version(), Frame.VERSION);
+            return new Frame.Reject(Frame.RejectReason.VERSION, nodeId, "version " + Frame.VERSION);
+        }
+        if (hello.nodeId().equals(nodeId)) {
+            if (hello.incarnation() == incarnation) {
+                return new Frame.Reject(Frame.RejectReason.SELF, nodeId, "this is yourself");
+            }
+            LOG.error("cluster: refusing a link from {}: it uses this node's id {}; node ids must be unique",
+                    channel.remoteAddress(), nodeId);
+            return new Frame.Reject(Frame.RejectReason.DUPLICATE_ID, nodeId, "node id in use");
+        }
+        if (hello.nodeId().compareTo(nodeId) > 0) {
+            // the lower id dials: make sure we know where to reach this peer, and tell it to wait for us
+            InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+            membership.learn(new HostPort(remote.getAddress().getHostAddress(), hello.clusterPort()));
+            return new Frame.Reject(Frame.RejectReason.REVERSE, nodeId, "the lower node id dials");
+        }
+        return new Frame.Welcome(nodeId, incarnation);
+    }
+
+    @Override
+    public void onRejected(Channel channel, HostPort dialed, Frame.Reject reject) {
+        rejected.add(channel);
+        switch (reject.reason()) {
+            case REVERSE -> membership.reversed(dialed, reject.nodeId());
+            case SELF -> {
+                LOG.debug("cluster: {} is this node itself; not dialing it", dialed);
+                membership.self(dialed);
+            }
+            case VERSION, DUPLICATE_ID -> {
+                LOG.error("cluster: {} ({}) refused the link: {} {}", dialed, reject.nodeId(), reject.reason(),
+                        reject.detail());
+                membership.refused(dialed);
+            }
+        }
+    }
+
+    @Override
+    public void onLinkUp(Channel channel, String peerId, long peerIncarnation, HostPort dialed) {
+        Peer peer = peers.computeIfAbsent(peerId, id -> new Peer(id, config.bufferSize(), registry, this));
+        Channel old = peer.channel;
+        boolean restarted = peer.incarnation != 0 && peer.incarnation != peerIncarnation;
+        if (old != null && old != channel) {
+            detach(peer, old, "replaced by a new link");
+            old.close();
+        }
+        peer.incarnation = peerIncarnation;
+        peer.address = String.valueOf(channel.remoteAddress());
+        peer.dedupe.linkUp(peerIncarnation);
+        if (dialed != null) {
+            membership.connected(dialed, peerId);
+        }
+        peer.outbox.linkUp(sink(channel));
+        peer.channel = channel;
+        localRoutes.withSnapshot(filters -> channel.writeAndFlush(new Frame.RoutesFull(List.copyOf(filters)),
+                channel.voidPromise()));
+        int pending = peer.outbox.size();
+        LOG.info("cluster: peer {} joined{} via {}; {} message(s) waiting for it", peerId,
+                restarted ? " (restarted)" : "", channel.remoteAddress(), pending);
+        scheduleDrain(peer);
+        syncRetained(channel, peerId);
+    }
+
+    private void syncRetained(Channel channel, String peerId) {
+        Delivery d = delivery;
+        if (d == null) {
+            return;
+        }
+        AtomicInteger sent = new AtomicInteger();
+        d.forEachRetained(m -> {
+            if (channel.isActive()) {
+                channel.write(new Frame.Retained(m), channel.voidPromise());
+                sent.incrementAndGet();
+            }
+        }).whenComplete((v, e) -> {
+            channel.flush();
+            if (e != null) {
+                LOG.warn("cluster: retained sync to {} incomplete: {}", peerId, e.toString());
+            } else {
+                LOG.info("cluster: sent {} retained message(s) to {}", sent.get(), peerId);
+            }
+        });
+    }
+
+    @Override
+    public void onFrame(Channel channel, String peerId, Frame frame) {
+        Peer peer = peers.get(peerId);
+        if (peer == null || peer.channel != channel) {
+            return; // a link that was replaced
+        }
+        if (frame instanceof Frame.Publish p) {
+            receive(channel, peer, p);
+        } else if (frame instanceof Frame.Ack a) {
+            peer.outbox.ack(a.seq());
+        } else if (frame instanceof Frame.RoutesFull r) {
+            routes.replace(peerId, r.filters());
+            LOG.debug("cluster: {} advertises {} filter(s)", peerId, r.filters().size());
+        } else if (frame instanceof Frame.RouteAdd r) {
+            routes.add(peerId, r.filter());
+        } else if (frame instanceof Frame.RouteRemove r) {
+            routes.remove(peerId, r.filter());
+        } else if (frame instanceof Frame.Retained r) {
+            Delivery d = delivery;
+            if (d != null) {
+                d.storeRetainedIfMissing(r.message()).whenComplete((stored, e) -> {
+                    if (Boolean.TRUE.equals(stored)) {
+                        peer.retainedSynced.increment();
+                    } else if (e != null) {
+                        LOG.warn("cluster: could not store retained {} from {}: {}", r.message().topic(), peerId,
+                                e.toString());
+                    }
+                });
+            }
+        } else {
+            LOG.warn("cluster: unexpected {} from {}; closing the link", frame.getClass().getSimpleName(), peerId);
+            channel.close();
+        }
+    }
+
+    private void receive(Channel channel, Peer peer, Frame.Publish p) {
+        Message m = p.message();
+        if (!peer.dedupe.firstTime(p.seq())) {
+            peer.dedupeHits.increment();
+            if (m.qos() > 0) {
+                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
+            }
+            return;
+        }
+        Delivery d = delivery;
+        if (d == null) {
+            return;
+        }
+        peer.forwardedIn.increment();
+        d.deliver(m).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.warn("cluster: could not deliver {} from {}: {}", m.topic(), peer.id, e.toString());
+            }
+            if (m.qos() > 0 && channel.isActive()) {
+                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
+            }
+        });
+    }
+
+    @Override
+    public void onWritable(String peerId) {
+        Peer peer = peers.get(peerId);
+        if (peer != null) {
+            scheduleDrain(peer);
+        }
+    }
+
+    @Override
+    public void onClosed(Channel channel, String peerId, HostPort dialed, String reason) {
+        boolean wasRejected = rejected.remove(channel);
+        if (peerId == null) {
+            if (dialed != null && !wasRejected && !closing) {
+                membership.failed(dialed, reason);
+            }
+            return;
+        }
+        Peer peer = peers.get(peerId);
+        if (peer != null && peer.channel == channel) {
+            detach(peer, channel, reason);
+        }
+        if (dialed != null) {
+            membership.closed(dialed);
+        }
+    }
+
+    private void detach(Peer peer, Channel channel, String reason) {
+        if (peer.channel != channel) {
+            return;
+        }
+        peer.channel = null;
+        int[] moved = peer.outbox.linkDown();
+        peer.resent.increment(moved[0]);
+        peer.droppedLinkDown.increment(moved[1]);
+        if (!closing) {
+            peer.linkFailures.increment();
+            LOG.warn("cluster: peer {} left: {}; {} unacknowledged message(s) kept for re-send, {} QoS 0 dropped",
+                    peer.id, reason, moved[0], moved[1]);
+        }
+    }
+
+    // ---- state
+
+    private boolean isUp(String peerId) {
+        Peer peer = peers.get(peerId);
+        return peer != null && peer.up();
+    }
+
+    private int peersUp() {
+        int n = 0;
+        for (Peer p : peers.values()) {
+            if (p.up()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    /** Peer id → "up" or "down", for logs and status. */
+    public Map<String, String> peerStates() {
+        Map<String, String> out = new TreeMap<>();
+        peers.forEach((id, p) -> out.put(id, p.up() ? "up" : "down"));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        membership.close();
+        reconciler.shutdownNow();
+        transport.close();
+    }
+}

@@ -1,0 +1,96 @@
+package io.colmeia.broker.cluster.link;
+
+import io.colmeia.common.config.HostPort;
+import io.colmeia.common.config.InvalidConfigurationException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The Netty side of the cluster links: one listener for peers that dial us, and outbound dials. */
+public final class LinkTransport implements AutoCloseable {
+
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    private static final int CONNECT_TIMEOUT_MS = 3000;
+
+    private final EventLoopGroup group = new NioEventLoopGroup(2, new DefaultThreadFactory("cluster-link", true));
+    private final LinkEvents events;
+    private final Duration heartbeat;
+    private final Duration timeout;
+    private final int maxFrameBytes;
+    private Channel server;
+
+    public LinkTransport(LinkEvents events, Duration heartbeat, Duration timeout, int maxFrameBytes) {
+        this.events = events;
+        this.heartbeat = heartbeat;
+        this.timeout = timeout;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** Binds the link listener; the error names --cluster when the address is unusable. */
+    public void listen(HostPort address) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline(ch.pipeline(), new LinkHandler(events, null, null));
+                    }
+                });
+        try {
+            server = bootstrap.bind(address.toSocketAddress()).sync().channel();
+        } catch (Exception e) {
+            throw new InvalidConfigurationException("--cluster", "cannot listen on " + address + " (" + e
+                    + "); is another process using it?");
+        }
+    }
+
+    /** Dials a peer; the handshake starts with {@code hello} once connected. */
+    public ChannelFuture dial(HostPort address, Frame.Hello hello) {
+        return new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline(ch.pipeline(), new LinkHandler(events, hello, address));
+                    }
+                })
+                .connect(address.toSocketAddress());
+    }
+
+    private void pipeline(ChannelPipeline p, LinkHandler handler) {
+        p.addLast(new IdleStateHandler(timeout.toMillis(), heartbeat.toMillis(), 0, TimeUnit.MILLISECONDS));
+        p.addLast(new FrameDecoder(maxFrameBytes));
+        p.addLast(new FrameEncoder());
+        p.addLast(handler);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,303 @@
+package io.colmeia.broker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.colmeia.common.config.HostPort;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Three replica processes on loopback, linked into one cluster, exercised by real MQTT clients: what a
+ * subscriber on any replica sees of what is published on any replica.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterRoutingTest {
+
+    private static final Duration READY = Duration.ofSeconds(90);
+    private static final Duration DELIVERY = Duration.ofSeconds(30);
+    private static final int MESSAGES = 200;
+
+    private final List<ReplicaProcess> replicas = new ArrayList<>();
+    private final List<MqttClient> clients = new ArrayList<>();
+    private List<HostPort> clusterAddresses;
+
+    @BeforeAll
+    void startCluster(@TempDir Path dir) {
+        for (int i = 1; i <= 3; i++) {
+            replicas.add(new ReplicaProcess("broker-" + i, "127.0.1." + (30 + i), dir.resolve("broker-" + i)));
+        }
+        clusterAddresses = replicas.stream().map(r -> r.cluster).toList();
+        try {
+            replicas.forEach(r -> r.start(clusterAddresses));
+            replicas.forEach(r -> r.awaitReady(READY));
+            for (ReplicaProcess r : replicas) {
+                awaitPeersUp(r, 2);
+            }
+        } catch (RuntimeException | Error e) {
+            stopCluster();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        replicas.forEach(ReplicaProcess::close);
+    }
+
+    @AfterEach
+    void disconnectClients() {
+        for (MqttClient c : clients) {
+            try {
+                if (c.isConnected()) {
+                    c.disconnect(1000);
+                }
+                c.close(true);
+            } catch (MqttException e) {
+                // already gone
+            }
+        }
+        clients.clear();
+    }
+
+    @ParameterizedTest(name = "QoS {0}")
+    @ValueSource(ints = {0, 1, 2})
+    @Order(1)
+    void everySubscriberGetsEveryMessageFromEveryReplicaOnceAndInPublisherOrder(int qos) throws Exception {
+        String prefix = "cl/q" + qos + "/";
+        List<List<String>> wildcard = new ArrayList<>();
+        List<List<String>> exact = new ArrayList<>();
+        List<MqttClient> publishers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            List<String> w = new CopyOnWriteArrayList<>();
+            List<String> e = new CopyOnWriteArrayList<>();
+            wildcard.add(w);
+            exact.add(e);
+            subscribe(replicas.get(r), "wild-" + qos + "-" + r, prefix + "+/data", qos, w);
+            // the exact subscriber on replica r follows the publisher on the next replica
+            subscribe(replicas.get(r), "exact-" + qos + "-" + r, prefix + "p" + ((r + 1) % 3) + "/data", qos, e);
+            publishers.add(connect(replicas.get(r), "pub-" + qos + "-" + r));
+        }
+        awaitRoutes(publishers, prefix, qos, wildcard, exact);
+
+        for (int i = 0; i < MESSAGES; i++) {
+            for (int r = 0; r < 3; r++) {
+                publishers.get(r).publish(prefix + "p" + r + "/data", payload("p" + r + "-" + i), qos, false);
+            }
+        }
+        for (int r = 0; r < 3; r++) {
+            publishers.get(r).publish(prefix + "p" + r + "/data", payload("end-p" + r), qos, false);
+        }
+        // QoS 0 is at most once by definition; the link does not lose it either while it is up, so the
+        // expectation is the same for every QoS
+        assertEveryMessageOnceInOrder(wildcard, exact);
+    }
+
+    private void assertEveryMessageOnceInOrder(List<List<String>> wildcard, List<List<String>> exact) {
+        for (int r = 0; r < 3; r++) {
+            List<String> w = wildcard.get(r);
+            List<String> e = exact.get(r);
+            int followed = (r + 1) % 3;
+            await().atMost(DELIVERY).until(() -> w.containsAll(List.of("end-p0", "end-p1", "end-p2")));
+            await().atMost(DELIVERY).until(() -> e.contains("end-p" + followed));
+            for (int p = 0; p < 3; p++) {
+                String publisher = "p" + p;
+                assertThat(w.stream().filter(m -> m.startsWith(publisher + "-")).toList())
+                        .as("replica %d wildcard subscriber, messages from the publisher on replica %d", r + 1, p + 1)
+                        .containsExactlyElementsOf(expected(publisher));
+            }
+            assertThat(e.stream().filter(m -> !m.startsWith("end-") && !m.startsWith("probe")).toList())
+                    .as("replica %d exact subscriber", r + 1)
+                    .containsExactlyElementsOf(expected("p" + followed));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aPublishGoesOnlyToPeersWithAMatchingSubscription() throws Exception {
+        ReplicaProcess origin = replicas.get(0);
+        List<String> got = new CopyOnWriteArrayList<>();
+        subscribe(replicas.get(1), "only-sub", "only/b2/#", 1, got);
+        MqttClient publisher = connect(origin, "only-pub");
+        awaitProbe(publisher, "only/b2/probe", got);
+        double toB2 = forwards(origin, "broker-2");
+        double toB3 = forwards(origin, "broker-3");
+        double inB3 = replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1"));
+
+        for (int i = 0; i < 50; i++) {
+            publisher.publish("only/b2/x", payload("m" + i), 1, false);
+            publisher.publish("nobody/listens", payload("n" + i), 1, false);
+        }
+        publisher.publish("only/b2/x", payload("end"), 1, false);
+        await().atMost(DELIVERY).until(() -> got.contains("end"));
+
+        assertThat(forwards(origin, "broker-2") - toB2).isEqualTo(51);
+        assertThat(forwards(origin, "broker-3") - toB3).isZero();
+        assertThat(replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1")))
+                .isEqualTo(inB3);
+    }
+
+    @Test
+    @Order(3)
+    void aRetainedMessageSetOnOneReplicaReachesALateSubscriberOnAnother() throws Exception {
+        MqttClient publisher = connect(replicas.get(0), "ret-pub");
+        publisher.publish("ret/late", payload("v1"), 1, true);
+        List<String> got = new CopyOnWriteArrayList<>();
+        subscribe(replicas.get(2), "ret-late-sub", "ret/late", 1, got); // right after the publish: no waiting
+        await().atMost(DELIVERY).until(() -> got.contains("v1"));
+        assertThat(got).containsExactly("v1");
+    }
+
+    @Test
+    @Order(4)
+    void clearingARetainedMessageOnOneReplicaClearsItEverywhere() throws Exception {
+        MqttClient publisher = connect(replicas.get(0), "clear-pub");
+        publisher.publish("clr/a", payload("old"), 1, true);
+        List<String> first = new CopyOnWriteArrayList<>();
+        subscribe(replicas.get(1), "clear-sub-1", "clr/a", 1, first);
+        await().atMost(DELIVERY).until(() -> first.contains("old"));
+
+        publisher.publish("clr/a", new byte[0], 1, true);
+        // published after the clear by the same client: once it is stored on replica 2, so is the clear
+        publisher.publish("clr/marker", payload("marker"), 1, true);
+        List<String> later = new CopyOnWriteArrayList<>();
+        await().atMost(DELIVERY).untilAsserted(() -> {
+            later.clear();
+            MqttClient sub = subscribe(replicas.get(1), "clear-sub-2", "clr/#", 1, later);
+            try {
+                await().atMost(Duration.ofSeconds(3)).until(() -> later.contains("marker"));
+            } finally {
+                sub.disconnect(1000);
+            }
+        });
+        assertThat(later).containsExactly("marker");
+    }
+
+    @Test
+    @Order(5)
+    void aKilledReplicaRejoinsResynchronisesAndTheOthersKeepExchangingMeanwhile() throws Exception {
+        ReplicaProcess third = replicas.get(2);
+        third.kill();
+        await().atMost(DELIVERY).until(() -> peersUp(replicas.get(0)) == 1 && peersUp(replicas.get(1)) == 1);
+
+        // the two survivors keep exchanging
+        List<String> survivors = new CopyOnWriteArrayList<>();
+        subscribe(replicas.get(1), "surv-sub", "kill/live", 1, survivors);
+        MqttClient publisher = connect(replicas.get(0), "surv-pub");
+        awaitProbe(publisher, "kill/live", survivors);
+        for (int i = 0; i < 50; i++) {
+            publisher.publish("kill/live", payload("s" + i), 1, false);
+        }
+        await().atMost(DELIVERY).until(() -> survivors.contains("s49"));
+        assertThat(survivors.stream().filter(m -> m.startsWith("s")).toList())
+                .containsExactlyElementsOf(IntStream.range(0, 50).mapToObj(i -> "s" + i).toList());
+        // a retained message set while the third replica is down
+        publisher.publish("kill/retained", payload("while-down"), 1, true);
+
+        third.start(clusterAddresses);
+        third.awaitReady(READY);
+        awaitPeersUp(third, 2);
+        await().atMost(DELIVERY).until(() -> peersUp(replicas.get(0)) == 2 && peersUp(replicas.get(1)) == 2);
+
+        List<String> rejoined = new CopyOnWriteArrayList<>();
+        subscribe(third, "rejoin-sub", "kill/#", 1, rejoined);
+        await().atMost(DELIVERY).until(() -> rejoined.contains("while-down"));
+        // its routes reached the others again: live messages from replica 1 arrive
+        awaitProbe(publisher, "kill/after", rejoined);
+        publisher.publish("kill/after", payload("after"), 1, false);
+        await().atMost(DELIVERY).until(() -> rejoined.contains("after"));
+        assertThat(replicas.get(0).metric("colmeia_broker_cluster_link_drops_total", Map.of("peer", "broker-3")))
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    // ---- helpers
+
+    private static List<String> expected(String publisher) {
+        return IntStream.range(0, MESSAGES).mapToObj(i -> publisher + "-" + i).toList();
+    }
+
+    /** Publishes probes until each subscriber has seen one from each publisher: routes are in place. */
+    private void awaitRoutes(List<MqttClient> publishers, String prefix, int qos, List<List<String>> wildcard,
+                             List<List<String>> exact) {
+        await().atMost(DELIVERY).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (int r = 0; r < 3; r++) {
+                publishers.get(r).publish(prefix + "p" + r + "/data", payload("probe-p" + r), 1, false);
+            }
+            for (int r = 0; r < 3; r++) {
+                if (!wildcard.get(r).containsAll(List.of("probe-p0", "probe-p1", "probe-p2"))
+                        || !exact.get(r).contains("probe-p" + ((r + 1) % 3))) {
+                    return false;
+                }
+            }
+            return true; // probes still in flight are told apart by their payload
+        });
+    }
+
+    private void awaitProbe(MqttClient publisher, String topic, List<String> got) {
+        await().atMost(DELIVERY).pollInterval(Duration.ofMillis(200)).until(() -> {
+            publisher.publish(topic, payload("probe"), 1, false);
+            return got.contains("probe");
+        });
+    }
+
+    private double forwards(ReplicaProcess replica, String peer) {
+        return replica.metric("colmeia_broker_cluster_forwards_total", Map.of("peer", peer));
+    }
+
+    private static int peersUp(ReplicaProcess replica) {
+        try {
+            return (int) replica.metric("colmeia_broker_cluster_peers", Map.of("state", "up"));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void awaitPeersUp(ReplicaProcess replica, int n) {
+        await().atMost(DELIVERY).pollInterval(Duration.ofMillis(200)).until(() -> peersUp(replica) == n);
+    }
+
+    private MqttClient subscribe(ReplicaProcess replica, String id, String filter, int qos, List<String> sink)
+            throws MqttException {
+        MqttClient client = connect(replica, id);
+        client.subscribe(filter, qos,
+                (topic, message) -> sink.add(new String(message.getPayload(), StandardCharsets.UTF_8)));
+        return client;
+    }
+
+    private MqttClient connect(ReplicaProcess replica, String id) throws MqttException {
+        MqttClient client = new MqttClient("tcp://" + replica.mqtt, id, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(true);
+        options.setMaxInflight(1000);
+        options.setConnectionTimeout(10);
+        client.connect(options);
+        clients.add(client);
+        return client;
+    }
+
+    private static byte[] payload(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

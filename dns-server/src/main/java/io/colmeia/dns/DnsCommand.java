@@ -115,6 +115,12 @@ public final class DnsCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     Duration ttl;
 
+    @Option(names = "--max-addresses", defaultValue = "8", paramLabel = "N",
+            description = "At most this many addresses per answer for the service name, in rotated order, so UDP"
+                    + " answers stay small for devices that ignore truncation (ESP8266); 0 answers every node"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxAddresses;
+
     @Option(names = "--srv", defaultValue = "false", paramLabel = "BOOLEAN", arity = "0..1",
             description = "Also publish _mqtt._tcp.<zone> SRV records (with each node's port) and one name per"
                     + " node under nodes.<zone> (default: ${DEFAULT-VALUE}).")
@@ -218,7 +224,8 @@ public final class DnsCommand implements Callable<Integer> {
         if (srv && service.subdomain(base.srvName())) {
             throw new InvalidConfigurationException("--name", "must not be under _mqtt._tcp");
         }
-        ZoneSpec spec = new ZoneSpec(origin, service, ttlSeconds, ns, srv, extra, base.serial());
+        requireRange("--max-addresses", maxAddresses, 0, 1000);
+        ZoneSpec spec = new ZoneSpec(origin, service, ttlSeconds, ns, srv, extra, base.serial(), maxAddresses);
 
         List<Endpoint> nodes = new ArrayList<>();
         for (HostPort hp : ingress == null ? List.<HostPort>of() : ingress) {

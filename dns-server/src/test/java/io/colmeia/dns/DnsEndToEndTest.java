@@ -178,12 +178,9 @@ class DnsEndToEndTest {
     @Test
     void nodesAreDiscoveredByResolvingANameAndFollowItsChanges() throws Exception {
         FakeIngress a = ingress("127.0.3.11");
-        FakeIngress b = new FakeIngress("127.0.3.12");
-        cleanup.add(b);
         // b listens on a's port number at its own address, so one --ingress-port fits both
-        java.lang.reflect.Field port = FakeIngress.class.getDeclaredField("port");
-        port.setAccessible(true);
-        port.setInt(b, a.port());
+        FakeIngress b = new FakeIngress("127.0.3.12", a.port());
+        cleanup.add(b);
         b.start();
         Name swarm = Name.fromString("swarm.test.");
         DnsService engineDns = start("127.0.3.2", spec(swarm, Name.fromString("other.swarm.test."),

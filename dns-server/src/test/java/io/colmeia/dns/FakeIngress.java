@@ -19,7 +19,13 @@ final class FakeIngress implements AutoCloseable {
     final AtomicInteger connects = new AtomicInteger();
 
     FakeIngress(String address) throws IOException {
+        this(address, 0);
+    }
+
+    /** Port 0: any free port (kept across stop/start). */
+    FakeIngress(String address, int port) throws IOException {
         this.address = InetAddress.getByName(address);
+        this.port = port;
     }
 
     synchronized FakeIngress start() throws IOException {

@@ -165,14 +165,18 @@ public final class Responder {
         boolean positive = false;
         for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
             Map<Integer, List<Record>> sets = zone.rrsets(name);
+            // The service's address (and SRV) sets are cut to maxAddresses after rotation: a deliberate
+            // partial RRset, so that every node still comes first in turn and UDP answers stay small.
+            int limit = name.equals(zone.spec().serviceName())
+                    || (zone.spec().srv() && name.equals(zone.spec().srvName())) ? zone.spec().maxAddresses() : 0;
             if (qtype == Type.ANY && !sets.isEmpty()) {
-                sets.values().forEach(set -> addRotated(answers, set, rotation));
+                sets.values().forEach(set -> addRotated(answers, set, rotation, limit));
                 positive = true;
                 break;
             }
             List<Record> exact = sets.get(qtype);
             if (exact != null) {
-                addRotated(answers, exact, rotation);
+                addRotated(answers, exact, rotation, limit);
                 positive = true;
                 break;
             }
@@ -232,10 +236,12 @@ public final class Responder {
         return glue;
     }
 
-    private static void addRotated(List<Record> out, List<Record> set, int rotation) {
+    /** Adds the RRset starting at a rotating position; at most {@code limit} records (0: all). */
+    private static void addRotated(List<Record> out, List<Record> set, int rotation, int limit) {
         int n = set.size();
         int shift = n <= 1 ? 0 : Math.floorMod(rotation, n);
-        for (int i = 0; i < n; i++) {
+        int count = limit > 0 ? Math.min(limit, n) : n;
+        for (int i = 0; i < count; i++) {
             out.add(set.get((i + shift) % n));
         }
     }

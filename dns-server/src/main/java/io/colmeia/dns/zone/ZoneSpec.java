@@ -18,9 +18,20 @@ import org.xbill.DNS.Record;
  * @param srv           publish _mqtt._tcp.&lt;origin&gt; SRV records and one host name per node
  * @param staticRecords further records, all inside the zone and not clashing with generated names
  * @param serial        SOA serial
+ * @param maxAddresses  at most this many A (and AAAA, and SRV) records per answer for the service, taken in
+ *                      rotated order, so that UDP answers stay small for resolvers that ignore TC (lwIP);
+ *                      0 answers every node
  */
 public record ZoneSpec(Name origin, Name serviceName, long ttl, List<InetAddress> nsAddresses, boolean srv,
-                       List<Record> staticRecords, long serial) {
+                       List<Record> staticRecords, long serial, int maxAddresses) {
+
+    /** Answers carry at most this many service addresses unless configured otherwise. */
+    public static final int DEFAULT_MAX_ADDRESSES = 8;
+
+    public ZoneSpec(Name origin, Name serviceName, long ttl, List<InetAddress> nsAddresses, boolean srv,
+                    List<Record> staticRecords, long serial) {
+        this(origin, serviceName, ttl, nsAddresses, srv, staticRecords, serial, DEFAULT_MAX_ADDRESSES);
+    }
 
     /** Label under the origin holding one host name per node (SRV targets). */
     public static final String NODES_LABEL = "nodes";
@@ -40,6 +51,9 @@ public record ZoneSpec(Name origin, Name serviceName, long ttl, List<InetAddress
         }
         if (ttl < 0 || ttl > MAX_TTL) {
             throw new IllegalArgumentException("TTL " + ttl + " is outside 0.." + MAX_TTL);
+        }
+        if (maxAddresses < 0) {
+            throw new IllegalArgumentException("max addresses must be 0 (all) or more");
         }
         nsAddresses = List.copyOf(nsAddresses);
         staticRecords = List.copyOf(staticRecords);

@@ -36,6 +36,10 @@ class ResponderTest {
     static final Name SERVICE = Name.fromConstantString("mqtt.colmeia.internal.");
 
     static ZoneSnapshot zone(int nodes, boolean srv) throws Exception {
+        return zone(nodes, srv, ZoneSpec.DEFAULT_MAX_ADDRESSES);
+    }
+
+    static ZoneSnapshot zone(int nodes, boolean srv, int maxAddresses) throws Exception {
         List<Endpoint> endpoints = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
             endpoints.add(new Endpoint(InetAddress.getByName("127.0.2." + i), 1883));
@@ -45,7 +49,7 @@ class ResponderTest {
         List<Record> extra = StaticRecords.parse(List.of("broker-1 A 127.0.1.1", "alias CNAME broker-1",
                 "far CNAME example.org.", "loop1 CNAME loop2", "loop2 CNAME loop1", "deep.a.b TXT \"x\"",
                 "v6 AAAA ::1"), ORIGIN, 10, base::isGeneratedName);
-        ZoneSpec spec = new ZoneSpec(ORIGIN, SERVICE, 10, base.nsAddresses(), srv, extra, 42);
+        ZoneSpec spec = new ZoneSpec(ORIGIN, SERVICE, 10, base.nsAddresses(), srv, extra, 42, maxAddresses);
         return ZoneSnapshot.build(spec, endpoints);
     }
 
@@ -287,7 +291,7 @@ class ResponderTest {
 
     @Test
     void udpWithoutEdnsIsCappedAt512WithTcAndTcpCarriesTheFullAnswer() throws Exception {
-        ZoneSnapshot zone = zone(60, false);
+        ZoneSnapshot zone = zone(60, false, 0);
         byte[] q = query("mqtt.colmeia.internal.", Type.A);
         Response udp = Responder.respond(zone, q, Transport.UDP, 0);
         assertThat(udp.wire().length).isLessThanOrEqualTo(512);
@@ -300,12 +304,27 @@ class ResponderTest {
 
     @Test
     void udpWithEdnsIsCappedAt1232EvenWhenTheClientOffersMore() throws Exception {
-        ZoneSnapshot zone = zone(200, false);
+        ZoneSnapshot zone = zone(200, false, 0);
         Response r = Responder.respond(zone, query("mqtt.colmeia.internal.", Type.A,
                 new OPTRecord(65000, 0, 0, 0)), Transport.UDP, 0);
         assertThat(r.wire().length).isLessThanOrEqualTo(1232);
         assertThat(r.truncated()).isTrue();
         assertThat(new Message(r.wire()).getOPT()).isNotNull();
+    }
+
+    @Test
+    void manyNodesAreCutToMaxAddressesSoUdpNeverTruncatesAndEachNodeStillComesFirstInTurn() throws Exception {
+        ZoneSnapshot zone = zone(60, false);
+        byte[] q = query("mqtt.colmeia.internal.", Type.A);
+        java.util.Set<String> firsts = new java.util.HashSet<>();
+        for (int rotation = 0; rotation < 60; rotation++) {
+            Response r = Responder.respond(zone, q, Transport.UDP, rotation);
+            assertThat(r.truncated()).isFalse();
+            List<String> addresses = addresses(new Message(r.wire()));
+            assertThat(addresses).hasSize(ZoneSpec.DEFAULT_MAX_ADDRESSES);
+            firsts.add(addresses.get(0));
+        }
+        assertThat(firsts).hasSize(60);
     }
 
     @Test

@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.colmeia.common.config.HostPort;
 import io.colmeia.ingress.proxy.IdleTimeout;
+import io.colmeia.ingress.proxy.Transport;
 import io.colmeia.ingress.support.Clients;
 import io.colmeia.ingress.support.Mosquitto;
 import io.colmeia.ingress.support.Packets;
 import io.colmeia.ingress.support.RawClient;
+import io.colmeia.ingress.support.RawMqtt;
 import io.colmeia.ingress.support.TestIngress;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import java.io.IOException;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Drain on shutdown and the idle timeout. */
+/** Drain on shutdown, the idle timeout, the NIO fallback. */
 class IngressLifecycleTest {
 
     private static Mosquitto broker;
@@ -89,6 +91,23 @@ class IngressLifecycleTest {
             assertThat(ingress.metrics().closes("drain")).isZero();
         } finally {
             Clients.closeQuietly(client);
+            ingress.close();
+        }
+    }
+
+    @Test
+    void the_java_nio_fallback_transport_relays_as_well() throws Exception {
+        TestIngress t = TestIngress.on("127.0.77.85", List.of(broker.address()));
+        t.transport = Transport.nio();
+        IngressNode ingress = t.start();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(ingress::ready);
+            try (RawMqtt client = RawMqtt.connect(ingress.server().address(), "over-nio")) {
+                client.subscribe("nio/echo");
+                client.publish("nio/echo", "hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(client.nextPublish()).isEqualTo("hello");
+            }
+        } finally {
             ingress.close();
         }
     }

@@ -162,6 +162,9 @@ public final class Device implements MqttSession.Listener {
         if (!session.canPublish(fleet.qos())) {
             return false;
         }
+        if (fleet.qos() == 0 && !session.isWritable()) {
+            return false; // QoS 0 has no window: the socket's send buffer is the bound
+        }
         long seq = lastSeq + 1;
         long nowMicros = WallClock.epochMicros();
         long deviceSeconds = nowMicros / 1_000_000L;

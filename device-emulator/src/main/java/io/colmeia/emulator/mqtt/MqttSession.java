@@ -213,6 +213,8 @@ public final class MqttSession {
                 closed.complete(null);
                 return;
             }
+            // a channel still connecting never becomes inactive: its close future is what tells us it is gone
+            ch.closeFuture().addListener(f -> closed.complete(null));
             if (connected && ch.isActive()) {
                 if (farewell != null) {
                     ch.write(Packets.publish(farewell.topic(), farewell.payload(), 0, farewell.retain(), 0, false),

@@ -75,6 +75,32 @@ class ReconnectTest {
     }
 
     @Test
+    void qos2MessagesAcknowledgedWithPubrecAreReleasedAgainNotRepublishedAfterReconnect() throws Exception {
+        try (FakeBroker broker = new FakeBroker("127.0.0.1", 0)) {
+            broker.completeQos2(false); // PUBREC yes, PUBCOMP no: the device owes PUBREL after reconnect
+            ClientStats stats = new ClientStats();
+            fleet = new DeviceFleet(Clients.fleet(1, 2, Duration.ofMillis(20), 3), Clients.client(false, 10),
+                    group, new FixedResolver(new HostPort("127.0.0.1", broker.port())), stats);
+            fleet.start(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> broker.pubrels().size() == 3);
+            assertThat(stats.acknowledged.sum()).isZero();
+
+            broker.completeQos2(true);
+            broker.dropConnections();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> stats.acknowledged.sum() == 3
+                    && fleet.inFlight() == 0);
+            List<FakeBroker.Received> first = telemetry(broker.received(), false);
+            assertThat(first).hasSize(3).allMatch(r -> r.qos() == 2);
+            assertThat(telemetry(broker.received(), true)).isEmpty(); // released messages are not published again
+            List<Integer> ids = first.stream().map(FakeBroker.Received::packetId).toList();
+            assertThat(broker.pubrels()).hasSize(6);
+            assertThat(broker.pubrels().subList(0, 3)).containsExactlyElementsOf(ids);
+            assertThat(broker.pubrels().subList(3, 6)).containsExactlyElementsOf(ids);
+        }
+    }
+
+    @Test
     void afterItsBrokerIsKilledADeviceResolvesTheNameAgainAndFollowsTheFirstRecord() throws Exception {
         int port = FreePorts.tcpOnBoth();
         FakeBroker a = new FakeBroker("127.0.0.1", port);

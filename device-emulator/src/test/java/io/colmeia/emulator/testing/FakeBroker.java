@@ -64,6 +64,8 @@ public final class FakeBroker implements AutoCloseable {
     private final AtomicInteger connects = new AtomicInteger();
     private final AtomicInteger forwarded = new AtomicInteger();
     private volatile boolean acknowledge = true;
+    private volatile boolean complete = true;
+    private final List<Integer> pubrels = new CopyOnWriteArrayList<>();
     private volatile IntUnaryOperator copies = n -> 1;
 
     public FakeBroker(String host, int port) throws InterruptedException {
@@ -100,6 +102,16 @@ public final class FakeBroker implements AutoCloseable {
         acknowledge = on;
     }
 
+    /** Whether PUBREL gets PUBCOMP (the last step of QoS 2). */
+    public void completeQos2(boolean on) {
+        complete = on;
+    }
+
+    /** Packet ids of every PUBREL received, in order. */
+    public List<Integer> pubrels() {
+        return pubrels;
+    }
+
     /** How many copies the n-th forwarded message (0-based) gets: 0 drops it, 2 duplicates it. */
     public void forwardCopies(IntUnaryOperator f) {
         copies = f;
@@ -131,7 +143,12 @@ public final class FakeBroker implements AutoCloseable {
                             new MqttConnAckVariableHeader(MqttConnectReturnCode.CONNECTION_ACCEPTED, false)));
                 }
                 case PUBLISH -> onPublish(ch, (MqttPublishMessage) msg);
-                case PUBREL -> ch.writeAndFlush(ack(MqttMessageType.PUBCOMP, id(msg)));
+                case PUBREL -> {
+                    pubrels.add(id(msg));
+                    if (complete) {
+                        ch.writeAndFlush(ack(MqttMessageType.PUBCOMP, id(msg)));
+                    }
+                }
                 case SUBSCRIBE -> {
                     MqttSubscribeMessage sub = (MqttSubscribeMessage) msg;
                     ch.attr(FILTER).set(sub.payload().topicSubscriptions().get(0).topicFilter());

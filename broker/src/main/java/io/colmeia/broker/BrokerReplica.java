@@ -96,7 +96,8 @@ public final class BrokerReplica implements AutoCloseable {
             throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
         }
         if (cluster != null) {
-            cluster.start(new Delivery(services.publishes(), services.retained()), services.subscriptions());
+            cluster.start(new Delivery(services.publishes(), services.retained()),
+                    ClusterNode.subscriptionsOf(services.subscriptions()));
         }
         HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
         drops.install();

@@ -3,8 +3,8 @@ package io.colmeia.broker.cluster;
 import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
-import io.colmeia.broker.cluster.forward.Delivery;
 import io.colmeia.broker.cluster.forward.Forwarder;
+import io.colmeia.broker.cluster.forward.LocalBroker;
 import io.colmeia.broker.cluster.forward.Outbox;
 import io.colmeia.broker.cluster.link.Frame;
 import io.colmeia.broker.cluster.link.LinkEvents;
@@ -21,6 +21,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,10 +66,21 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     });
     private final AtomicLong lastDropLog = new AtomicLong(System.nanoTime() - DROP_LOG_INTERVAL_NANOS);
     private final AtomicInteger dropsSinceLog = new AtomicInteger();
-    private volatile Delivery delivery;
+    private volatile LocalBroker delivery;
     private volatile boolean closing;
 
+    /** Where the current subscription filters of local clients come from (HiveMQ's subscription store). */
+    @FunctionalInterface
+    public interface SubscriptionSource {
+        Collection<String> filters() throws Exception;
+    }
+
     public ClusterNode(String nodeId, ClusterConfig config, int maxPacketSize, MeterRegistry registry) {
+        this(nodeId, config, maxPacketSize, registry, name -> List.of(InetAddress.getAllByName(name)));
+    }
+
+    ClusterNode(String nodeId, ClusterConfig config, int maxPacketSize, MeterRegistry registry,
+                Membership.Resolver resolver) {
         this.nodeId = nodeId;
         this.config = config;
         this.registry = registry;
@@ -77,7 +89,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
         this.transport = new LinkTransport(this, config.heartbeat(), config.timeout(), maxPacketSize + 65_536);
         this.membership = new Membership(config.peers(), config.peersDns(),
                 config.peersDns().isEmpty() ? 0 : config.dnsPeerPort(), config.dnsInterval().toMillis(),
-                name -> List.of(InetAddress.getAllByName(name)), this::dial, this::isUp);
+                resolver, this::dial, this::isUp);
         Gauge.builder("colmeia_broker_cluster_peers", this, n -> n.peersUp())
                 .description("Peers with a link up, by state").tag("state", "up").register(registry);
         Gauge.builder("colmeia_broker_cluster_peers", this, n -> n.peers.size() - n.peersUp())
@@ -102,8 +114,8 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     }
 
     /** Starts the link listener, dialing and route reconciliation, once HiveMQ runs. */
-    public void start(Delivery localDelivery, SubscriptionStore subscriptions) {
-        this.delivery = localDelivery;
+    public void start(LocalBroker localBroker, SubscriptionSource subscriptions) {
+        this.delivery = localBroker;
         transport.listen(config.listen());
         reconciler.scheduleWithFixedDelay(() -> reconcile(subscriptions), 0, RECONCILE_MS, TimeUnit.MILLISECONDS);
         membership.start();
@@ -111,18 +123,25 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
                 config.peersDns().isEmpty() ? "" : " and DNS " + config.peersDns() + " port " + config.dnsPeerPort());
     }
 
-    private void reconcile(SubscriptionStore subscriptions) {
-        List<String> filters = new ArrayList<>();
+    private void reconcile(SubscriptionSource subscriptions) {
         try {
-            subscriptions.iterateAllSubscriptions((context, result) -> {
+            localRoutes.reconcile(subscriptions.filters());
+        } catch (Exception e) {
+            LOG.debug("cluster: could not read subscriptions: {}", e.toString());
+        }
+    }
+
+    /** Every local subscription's filter, from HiveMQ's store (the truth: it also drops vanished sessions). */
+    public static SubscriptionSource subscriptionsOf(SubscriptionStore store) {
+        return () -> {
+            List<String> filters = new ArrayList<>();
+            store.iterateAllSubscriptions((context, result) -> {
                 for (TopicSubscription s : result.getSubscriptions()) {
                     filters.add(s.getTopicFilter());
                 }
             }).get(10, TimeUnit.SECONDS);
-            localRoutes.reconcile(filters);
-        } catch (Exception e) {
-            LOG.debug("cluster: could not read subscriptions: {}", e.toString());
-        }
+            return filters;
+        };
     }
 
     // ---- forwarding (clients' threads)
@@ -224,7 +243,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     // ---- links (event loop threads)
 
     private void dial(HostPort address) {
-        transport.dial(address, new Frame.Hello(Frame.VERSION, nodeId, incarnation, config.listen().port()))
+        String host = config.listen().host();
+        boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+        transport.dial(address, new Frame.Hello(Frame.VERSION, nodeId, incarnation, config.listen().port()),
+                        wildcard ? null : host)
                 .addListener(f -> {
                     if (!f.isSuccess()) {
                         membership.failed(address, String.valueOf(f.cause()));
@@ -300,7 +322,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     }
 
     private void syncRetained(Channel channel, String peerId) {
-        Delivery d = delivery;
+        LocalBroker d = delivery;
         if (d == null) {
             return;
         }
@@ -338,7 +360,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
         } else if (frame instanceof Frame.RouteRemove r) {
             routes.remove(peerId, r.filter());
         } else if (frame instanceof Frame.Retained r) {
-            Delivery d = delivery;
+            LocalBroker d = delivery;
             if (d != null) {
                 d.storeRetainedIfMissing(r.message()).whenComplete((stored, e) -> {
                     if (Boolean.TRUE.equals(stored)) {
@@ -364,7 +386,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
             }
             return;
         }
-        Delivery d = delivery;
+        LocalBroker d = delivery;
         if (d == null) {
             return;
         }
@@ -439,6 +461,16 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
 
     RouteTable routes() {
         return routes;
+    }
+
+    /** Closes every peer link as if the network dropped it (tests). */
+    void dropLinks() {
+        peers.values().forEach(p -> {
+            Channel ch = p.channel;
+            if (ch != null) {
+                ch.close();
+            }
+        });
     }
 
     /** Peer id → "up" or "down", for logs and status. */

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * The local broker as the cluster sees it: forwarded messages are injected with {@link PublishService}, which
  * skips publish inbound interceptors, so a forwarded message is never forwarded again (one hop, no loops).
  */
-public final class Delivery {
+public final class Delivery implements LocalBroker {
 
     private final PublishService publishService;
     private final RetainedMessageStore retained;
@@ -32,6 +32,7 @@ public final class Delivery {
     }
 
     /** Delivers to this replica's subscribers; a retained message is also stored (an empty one clears). */
+    @Override
     public CompletableFuture<Void> deliver(Message m) {
         PublishBuilder b = Builders.publish()
                 .topic(m.topic())
@@ -61,6 +62,7 @@ public final class Delivery {
     }
 
     /** Stores a retained message from a peer's sync unless this replica already has one for the topic. */
+    @Override
     public CompletableFuture<Boolean> storeRetainedIfMissing(Message m) {
         return retained.getRetainedMessage(m.topic()).thenCompose(existing -> {
             if (existing.isPresent() || m.payload().length == 0) {
@@ -81,6 +83,7 @@ public final class Delivery {
     }
 
     /** Calls {@code each} with every retained message of this replica (from HiveMQ's iteration threads). */
+    @Override
     public CompletableFuture<Void> forEachRetained(Consumer<Message> each) {
         return retained.iterateAllRetainedMessages((context, publish) -> each.accept(toMessage(publish, true)));
     }

@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -62,8 +63,11 @@ public final class LinkTransport implements AutoCloseable {
         }
     }
 
-    /** Dials a peer; the handshake starts with {@code hello} once connected. */
-    public ChannelFuture dial(HostPort address, Frame.Hello hello) {
+    /**
+     * Dials a peer from {@code localHost} (so the peer sees the address we listen on; null for any), and starts
+     * the handshake with {@code hello} once connected.
+     */
+    public ChannelFuture dial(HostPort address, Frame.Hello hello, String localHost) {
         return new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -76,7 +80,8 @@ public final class LinkTransport implements AutoCloseable {
                         pipeline(ch.pipeline(), new LinkHandler(events, hello, address));
                     }
                 })
-                .connect(address.toSocketAddress());
+                .connect(address.toSocketAddress(),
+                        localHost == null ? null : new InetSocketAddress(localHost, 0));
     }
 
     private void pipeline(ChannelPipeline p, LinkHandler handler) {

@@ -1,0 +1,18 @@
+package io.colmeia.broker.cluster.forward;
+
+import io.colmeia.broker.cluster.link.Message;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/** What the cluster needs from the broker it runs in ({@link Delivery} is the HiveMQ one). */
+public interface LocalBroker {
+
+    /** Delivers a message forwarded by a peer to local subscribers (and stores it when retained). */
+    CompletableFuture<Void> deliver(Message message);
+
+    /** Stores a retained message from a peer's sync unless one exists for its topic; true when stored. */
+    CompletableFuture<Boolean> storeRetainedIfMissing(Message message);
+
+    /** Every retained message held here. */
+    CompletableFuture<Void> forEachRetained(Consumer<Message> each);
+}

@@ -16,7 +16,8 @@ colmeia/mosquitto. Reports go to bench/results/<date>-<scenario>.json.
 
 Options:
   --quick               short runs: warm-up 3s, 2 rounds of 5s, at most 200k messages per run
-  --scenarios LIST      comma-separated, from: throughput-qos1, throughput-qos0, fan-in, connections
+  --scenarios LIST      comma-separated, from: throughput-qos1, throughput-qos0, fan-in, fan-out,
+                        connections
                         (default: throughput-qos1,throughput-qos0,fan-in)
   --rounds N            measured rounds per target (default: 3; --quick: 2)
   --duration D          publishing time per run, e.g. 10s (default: 10s; --quick: 5s)
@@ -206,6 +207,7 @@ for scenario in "${scenario_list[@]}"; do
         throughput-qos1) args=(throughput --qos 1 --sub-qos 1) ;;
         throughput-qos0) args=(throughput --qos 0 --sub-qos 0 --rate "$qos0_rate") ;;
         fan-in) args=(fan-in --devices "$devices" --interval 1s --qos 1) ;;
+        fan-out) args=(fan-out --publishers 2 --rate 1000 --subscribers 20 --qos 1) ;;
         connections) args=(connections --devices "$devices") ;;
         *) echo "bench/run.sh: unknown scenario '$scenario'" >&2; exit 2 ;;
     esac

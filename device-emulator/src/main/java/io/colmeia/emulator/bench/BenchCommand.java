@@ -34,11 +34,12 @@ import picocli.CommandLine.TypeConversionException;
                 + " with --target-pid, the target's CPU and memory; then the ratio of the first target to each"
                 + " other one per round and their median. Writes everything to --report as JSON.",
                 "Scenarios: throughput (few publishers as fast as allowed, or at --rate), fan-in (many devices at"
-                        + " --interval), connections (idle devices: connection rate, memory per connection)."})
+                        + " --interval), fan-out (few publishers, --subscribers subscribers each receiving"
+                        + " everything), connections (idle devices: connection rate, memory per connection)."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", defaultValue = "throughput", paramLabel = "SCENARIO",
-            description = "throughput, fan-in or connections (default: ${DEFAULT-VALUE}).")
+            description = "throughput, fan-in, fan-out or connections (default: ${DEFAULT-VALUE}).")
     String scenario;
 
     @Option(names = "--target", defaultValue = "colmeia=127.0.0.1:1883", paramLabel = "NAME=HOST:PORT",
@@ -79,11 +80,11 @@ public final class BenchCommand implements Callable<Integer> {
     Duration drain;
 
     @Option(names = "--publishers", defaultValue = "4", paramLabel = "N",
-            description = "Publishers of the throughput scenario (default: ${DEFAULT-VALUE}).")
+            description = "Publishers of the throughput and fan-out scenarios (default: ${DEFAULT-VALUE}).")
     int publishers;
 
     @Option(names = "--rate", defaultValue = "0", paramLabel = "MSG_PER_S",
-            description = "Throughput scenario: total publish rate to aim at; 0 = as fast as the in-flight window"
+            description = "Throughput and fan-out: total publish rate to aim at; 0 = as fast as the in-flight window"
                     + " (QoS 1/2) or the socket (QoS 0) allows (default: ${DEFAULT-VALUE}).")
     long rate;
 
@@ -159,7 +160,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "bench %s: %d %s, QoS %d, %d subscriber(s) on '%s', warm-up %s, %d round(s)"
                         + " of %s (at most %d messages), targets %s%n",
                 settings.scenario().label(), settings.clients(),
-                settings.scenario() == Scenario.THROUGHPUT ? "publishers" : "devices", qos, subscribers, filter,
+                settings.scenario().byPublishers() ? "publishers" : "devices", qos, subscribers, filter,
                 Converters.formatDuration(warmup), rounds, Converters.formatDuration(duration), maxMessages,
                 resolvedTargets.stream().map(t -> t.name() + "=" + t.address()).toList());
         List<RunResult> warmups = new ArrayList<>();
@@ -233,13 +234,16 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new InvalidConfigurationException("--target-pid", "no --target is named '" + name + "'");
             }
         }
-        int clients = s == Scenario.THROUGHPUT ? publishers : devices;
+        int clients = s.byPublishers() ? publishers : devices;
         if ((long) clients + subscribers > budget) {
-            throw new InvalidConfigurationException(s == Scenario.THROUGHPUT ? "--publishers" : "--devices",
+            throw new InvalidConfigurationException(s.byPublishers() ? "--publishers" : "--devices",
                     "clients + subscribers must be at most " + budget + " (open-file limit)");
         }
         Duration publishInterval;
-        if (s == Scenario.THROUGHPUT) {
+        if (s == Scenario.FAN_OUT && subscribers < 2) {
+            throw new InvalidConfigurationException("--subscribers", "fan-out needs at least 2 subscribers");
+        }
+        if (s.byPublishers()) {
             if (rate == 0 && qos == 0) {
                 throw new InvalidConfigurationException("--rate", "QoS 0 has no acknowledgements to pace the"
                         + " publishers: set a --rate (e.g. 20000); an unpaced QoS 0 firehose only measures how"

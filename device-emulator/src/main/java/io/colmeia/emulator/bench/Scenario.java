@@ -10,6 +10,8 @@ public enum Scenario {
     THROUGHPUT("throughput"),
     /** Many devices at a fixed interval, subscribers on a wildcard: a fleet's fan-in. */
     FAN_IN("fan-in"),
+    /** Few publishers (at --rate or as fast as allowed), many subscribers (--subscribers) on one filter. */
+    FAN_OUT("fan-out"),
     /** Many devices that only connect and idle: connection rate and the target's memory per connection. */
     CONNECTIONS("connections");
 
@@ -21,6 +23,11 @@ public enum Scenario {
 
     public String label() {
         return label;
+    }
+
+    /** Scenarios driven by --publishers (and --rate) rather than --devices (and --interval). */
+    public boolean byPublishers() {
+        return this == THROUGHPUT || this == FAN_OUT;
     }
 
     public boolean publishes() {

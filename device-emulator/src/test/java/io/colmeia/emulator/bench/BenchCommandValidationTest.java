@@ -29,6 +29,8 @@ class BenchCommandValidationTest {
         assertThat(s.interval()).isEqualTo(Duration.ofNanos(200_000));
         assertThat(bench("fan-in", "--devices", "500").settings().clients()).isEqualTo(500);
         rejects(bench("nonsense"), "SCENARIO");
+        assertThat(bench("fan-out", "--publishers", "2", "--subscribers", "20").settings().clients()).isEqualTo(2);
+        rejects(bench("fan-out", "--subscribers", "1"), "--subscribers");
         rejects(bench("throughput", "--qos", "0"), "--rate"); // an unpaced QoS 0 firehose
         rejects(bench("--rounds", "0"), "--rounds");
         rejects(bench("--rounds", "21"), "--rounds");

@@ -2,6 +2,8 @@ package io.colmeia.ingress.support;
 
 import io.colmeia.common.config.HostPort;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -22,8 +24,8 @@ public final class RawMqtt implements AutoCloseable {
 
     private RawMqtt(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 65536);
     }
 
     /** Connects and returns the client; throws if the CONNACK is missing or not "accepted". */
@@ -67,8 +69,13 @@ public final class RawMqtt implements AutoCloseable {
         out.flush();
     }
 
-    /** Sends a QoS 0 PUBLISH (payload under 16 KiB). */
+    /** Sends a QoS 0 PUBLISH (payload under 16 KiB) at once. */
     public void publish(String topic, byte[] payload) throws IOException {
+        publish(topic, payload, true);
+    }
+
+    /** Sends a QoS 0 PUBLISH; without {@code flush} it may wait in the client's 64 KiB buffer. */
+    public void publish(String topic, byte[] payload, boolean flush) throws IOException {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
         int length = 2 + t.length + payload.length;
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
@@ -80,6 +87,12 @@ public final class RawMqtt implements AutoCloseable {
         packet.writeBytes(t);
         packet.writeBytes(payload);
         out.write(packet.toByteArray());
+        if (flush) {
+            out.flush();
+        }
+    }
+
+    public void flush() throws IOException {
         out.flush();
     }
 

@@ -42,6 +42,12 @@ public final class Emulation implements AutoCloseable {
     private volatile Progress last;
     private volatile boolean subscribersReady;
     private boolean closed;
+    // the previous progress sample (guarded by sample()'s lock)
+    private long lastReportNanos = startNanos;
+    private long lastPublished;
+    private long lastAcked;
+    private long lastReceived;
+    private long lastCpu = startCpu;
 
     public Emulation(EmulationConfig config, BrokerResolver resolver, PrintStream out) {
         this.config = config;
@@ -108,12 +114,6 @@ public final class Emulation implements AutoCloseable {
                            double receiveRate, long inFlight, long reconnects, long errors, long duplicates,
                            long lost, LatencyStats.Summary ack, LatencyStats.Summary endToEnd, double cpuCores) {
     }
-
-    private long lastReportNanos = startNanos;
-    private long lastPublished;
-    private long lastAcked;
-    private long lastReceived;
-    private long lastCpu = startCpu;
 
     private void report() {
         try {

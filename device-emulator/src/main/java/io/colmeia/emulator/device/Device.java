@@ -3,8 +3,10 @@ package io.colmeia.emulator.device;
 import io.colmeia.emulator.mqtt.ClientSettings;
 import io.colmeia.emulator.mqtt.MqttSession;
 import io.colmeia.emulator.mqtt.OutgoingMessage;
+import io.colmeia.emulator.resolve.BrokerResolver;
 import io.colmeia.emulator.stats.ClientStats;
 import io.colmeia.emulator.stats.WallClock;
+import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,8 +37,8 @@ public final class Device implements MqttSession.Listener {
     private double credit;
     private volatile long lastSeq;
 
-    Device(DeviceIdentity identity, FleetSettings fleet, ClientSettings template, io.netty.channel.EventLoop loop,
-           io.colmeia.emulator.resolve.BrokerResolver resolver, ClientStats stats) {
+    Device(DeviceIdentity identity, FleetSettings fleet, ClientSettings template, EventLoop loop,
+           BrokerResolver resolver, ClientStats stats) {
         this.identity = identity;
         this.fleet = fleet;
         this.stats = stats;

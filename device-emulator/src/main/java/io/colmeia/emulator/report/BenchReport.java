@@ -72,8 +72,10 @@ public record BenchReport(
         if (!targets.isEmpty()) {
             String a = targets.get(0);
             for (String b : targets.subList(1, targets.size())) {
-                for (String metric : List.of("deliveredPerSecond", "sentPerSecond", "endToEndP99Ms",
-                        "connectionsPerSecond")) {
+                List<String> compared = scenario.equals("connections")
+                        ? List.of("connectionsPerSecond", "targetRssBytes")
+                        : List.of("deliveredPerSecond", "sentPerSecond", "endToEndP50Ms", "endToEndP99Ms");
+                for (String metric : compared) {
                     ToDoubleFunction<RunResult> f = METRICS.get(metric);
                     List<Double> perRound = new ArrayList<>();
                     for (RunResult ra : runs) {

@@ -150,10 +150,10 @@ class DnsEndToEndTest {
         FakeIngress b = ingress("127.0.3.12");
         DnsService service = startWith(a, b);
         b.stop();
-        await().atMost(PATIENCE).untilAsserted(() ->
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() ->
                 assertThat(addresses(ask(service, false, SERVICE, Type.A))).containsExactly("127.0.3.11"));
         b.start();
-        await().atMost(PATIENCE).untilAsserted(() ->
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() ->
                 assertThat(addresses(ask(service, false, SERVICE, Type.A)))
                         .containsExactlyInAnyOrder("127.0.3.11", "127.0.3.12"));
         assertThat(service.registry().scrape()).contains("colmeia_dns_ingress_node_healthy{node=\"dns-test\","
@@ -166,10 +166,10 @@ class DnsEndToEndTest {
         FakeIngress b = ingress("127.0.3.12");
         DnsService service = startWith(a, b);
         a.stop();
-        await().atMost(PATIENCE).untilAsserted(() ->
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() ->
                 assertThat(addresses(ask(service, false, SERVICE, Type.A))).containsExactly("127.0.3.12"));
         b.stop();
-        await().atMost(PATIENCE).untilAsserted(() -> assertThat(service.nodes())
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(service.nodes())
                 .noneMatch(HealthChecker.NodeHealth::healthy));
         assertThat(addresses(ask(service, false, SERVICE, Type.A)))
                 .containsExactlyInAnyOrder("127.0.3.11", "127.0.3.12");
@@ -197,7 +197,7 @@ class DnsEndToEndTest {
         DnsService service = startWith(ingress("127.0.3.11"));
         InetSocketAddress target = service.udpAddress();
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.3.20", 0))) {
-            udp.setSoTimeout(2000);
+            udp.setSoTimeout(10_000);
             udp.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, target));              // truncated header
             byte[] garbage = new byte[3000];
             new java.util.Random(7).nextBytes(garbage);
@@ -209,6 +209,7 @@ class DnsEndToEndTest {
             udp.receive(in);                                                             // FORMERR for garbage
             Message formerr = new Message(java.util.Arrays.copyOf(reply, in.getLength()));
             assertThat(formerr.getRcode()).isEqualTo(Rcode.FORMERR);
+            udp.setSoTimeout(2000);
             Message response = Message.newQuery(Record.newRecord(SERVICE, Type.A, DClass.IN));
             response.getHeader().setFlag(Flags.QR);
             byte[] wire = response.toWire();
@@ -281,6 +282,39 @@ class DnsEndToEndTest {
                 + "transport=\"tcp\"}");
     }
 
+    @Test
+    void aFloodOfGarbageDoesNotStopAnswersToOtherClients() throws Exception {
+        DnsService service = startWith(ingress("127.0.3.11"));
+        java.util.Random random = new java.util.Random(11);
+        try (DatagramSocket flood = new DatagramSocket(new InetSocketAddress("127.0.3.22", 0))) {
+            for (int i = 0; i < 5000; i++) {
+                byte[] junk = new byte[i % 100 == 0 ? 5000 : random.nextInt(600)];
+                random.nextBytes(junk);
+                flood.send(new DatagramPacket(junk, junk.length, service.udpAddress()));
+                if (i % 1000 == 0) {
+                    answersWithRetries(service);
+                }
+            }
+        }
+        answersWithRetries(service);
+        assertThat(addresses(ask(service, true, SERVICE, Type.A))).containsExactly("127.0.3.11");
+        assertThat(service.registry().scrape()).contains("colmeia_dns_malformed_packets_total")
+                .doesNotContain("colmeia_dns_internal_errors_total{");
+    }
+
+    /**
+     * During and right after a burst the kernel drops datagrams from the server's full socket buffer, as it
+     * does for any UDP server; a real resolver retries, so this does too (each try and the whole wait bounded).
+     */
+    private static void answersWithRetries(DnsService service) {
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            SimpleResolver quick = resolver(service, false);
+            quick.setTimeout(Duration.ofSeconds(1));
+            Message m = quick.send(Message.newQuery(Record.newRecord(SERVICE, Type.A, DClass.IN)));
+            assertThat(addresses(m)).containsExactly("127.0.3.11");
+        });
+    }
+
     private static int readOrEof(InputStream in) {
         try {
             return in.read();
@@ -344,11 +378,11 @@ class DnsEndToEndTest {
     void udpRateLimitingDropsAndSlipsRepeatedResponsesButTcpIsNotLimited() throws Exception {
         FakeIngress a = ingress("127.0.3.11");
         DnsService service = start("127.0.3.1", spec(ORIGIN, SERVICE, List.of()),
-                List.of(new Endpoint(InetAddress.getByName(a.address()), a.port())), null, 0, null, 5);
+                List.of(new Endpoint(InetAddress.getByName(a.address()), a.port())), null, 0, null, 2);
         int answered = 0;
         int slipped = 0;
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.3.21", 0))) {
-            udp.setSoTimeout(300);
+            udp.setSoTimeout(2000);
             byte[] q = Message.newQuery(Record.newRecord(SERVICE, Type.A, DClass.IN)).toWire();
             for (int i = 0; i < 40; i++) {
                 udp.send(new DatagramPacket(q, q.length, service.udpAddress()));
@@ -369,7 +403,8 @@ class DnsEndToEndTest {
                 }
             }
         }
-        assertThat(answered).isBetween(5, 15);
+        // 2 per second with a burst of 2: even a server stalled for 5 s by a busy machine answers at most 12
+        assertThat(answered).isBetween(2, 12);
         assertThat(slipped).isPositive();
         assertThat(answered + slipped).isLessThan(40);
         assertThat(addresses(ask(service, true, SERVICE, Type.A))).containsExactly("127.0.3.11");

@@ -91,6 +91,17 @@ class ResponderTest {
     }
 
     @Test
+    void ipv6NodesAreAnsweredAsAaaaAndIpv4NodesAsA() throws Exception {
+        ZoneSpec spec = new ZoneSpec(ORIGIN, SERVICE, 10, List.of(), false, List.of(), 1);
+        ZoneSnapshot zone = ZoneSnapshot.build(spec, List.of(new Endpoint(InetAddress.getByName("::1"), 1883),
+                new Endpoint(InetAddress.getByName("127.0.2.1"), 1883)));
+        Message aaaa = udp(zone, query("mqtt.colmeia.internal.", Type.AAAA));
+        assertThat(aaaa.getSection(Section.ANSWER)).singleElement().satisfies(r ->
+                assertThat(((org.xbill.DNS.AAAARecord) r).getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1"));
+        assertThat(addresses(udp(zone, query("mqtt.colmeia.internal.", Type.A)))).containsExactly("127.0.2.1");
+    }
+
+    @Test
     void rotationPutsEachNodeFirstInTurn() throws Exception {
         ZoneSnapshot zone = zone(3, false);
         byte[] q = query("mqtt.colmeia.internal.", Type.A);

@@ -38,12 +38,9 @@ public final class Clients {
     }
 
     /** Publishes the retained name of a replica to it directly (not through the ingress). */
-    public static void label(HostPort replica, String name) throws MqttException {
-        MqttClient client = connect(replica, "labeler-" + replica.port());
-        try {
-            client.publish(WHOAMI, name.getBytes(StandardCharsets.UTF_8), 1, true);
-        } finally {
-            closeQuietly(client);
+    public static void label(HostPort replica, String name) throws java.io.IOException {
+        try (RawMqtt client = RawMqtt.connect(replica, "labeler-" + replica.port())) {
+            client.publish(WHOAMI, name.getBytes(StandardCharsets.UTF_8), true, true);
         }
     }
 

@@ -76,10 +76,15 @@ public final class RawMqtt implements AutoCloseable {
 
     /** Sends a QoS 0 PUBLISH; without {@code flush} it may wait in the client's 64 KiB buffer. */
     public void publish(String topic, byte[] payload, boolean flush) throws IOException {
+        publish(topic, payload, false, flush);
+    }
+
+    /** Sends a QoS 0 PUBLISH, retained if asked. */
+    public void publish(String topic, byte[] payload, boolean retain, boolean flush) throws IOException {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
         int length = 2 + t.length + payload.length;
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        packet.write(0x30);
+        packet.write(retain ? 0x31 : 0x30);
         packet.write(0x80 | (length & 0x7F));
         packet.write(length >>> 7);
         packet.write(t.length >>> 8);

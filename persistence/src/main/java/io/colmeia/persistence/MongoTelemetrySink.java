@@ -121,7 +121,7 @@ public final class MongoTelemetrySink implements TelemetrySink {
 
     @Override
     public CompletableFuture<Durability> submit(TelemetryMessage message) {
-        if (closed.get()) {
+        if (closed.get() || writerDone) {
             metrics.failed("closed", 1);
             return CompletableFuture.failedFuture(new PersistenceUnavailableException("the telemetry sink is closed"));
         }
@@ -184,17 +184,23 @@ public final class MongoTelemetrySink implements TelemetrySink {
                     }
                     batch.add(next);
                 }
-                handle(batch);
+                try {
+                    handle(batch);
+                } catch (RuntimeException e) {
+                    // A bug must not stop the writer: fail this batch (not acknowledged, devices retry), go on.
+                    LOG.error("writing a batch of {} failed unexpectedly; not acknowledged", batch.size(), e);
+                    fail(batch, "writer_error", "the persistence writer failed: " + e);
+                }
                 batch.clear();
             }
         } catch (InterruptedException e) {
             fail(batch, "interrupted", "the sink was stopped before the message was written");
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("the persistence writer failed; messages are no longer written", e);
-            fail(batch, "writer_error", "the persistence writer failed: " + e);
         } finally {
             writerDone = true;
+            List<Pending> left = new ArrayList<>();
+            queue.drainTo(left);
+            fail(left, "closed", "the telemetry sink stopped before the message was written");
         }
     }
 

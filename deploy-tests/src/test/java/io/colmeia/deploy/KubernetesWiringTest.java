@@ -154,6 +154,28 @@ class KubernetesWiringTest {
         assertThat(example.path("stringData").path("uri").asText()).contains("replicaSet=");
     }
 
+    @Test
+    void podMonitorScrapesTheStatusPortOfEveryColmeiaPodOnTheMetricsPath() throws Exception {
+        JsonNode monitor = OBJECTS.stream().filter(o -> o.path("kind").asText().equals("PodMonitor")).findFirst()
+                .orElseThrow(() -> new AssertionError("no PodMonitor (Prometheus Operator) in deploy/kubernetes"));
+        JsonNode endpoint = monitor.path("spec").path("podMetricsEndpoints").get(0);
+        try (StatusEndpoint status = new StatusEndpoint()) {
+            assertThat(status.isMetricsPath(endpoint.path("path").asText())).isTrue();
+        }
+        for (Workload w : COLMEIA) {
+            JsonNode workload = workload(w.subcommand());
+            assertThat(matches(monitor.path("spec").path("selector").path("matchLabels"), podLabels(workload)))
+                    .as("PodMonitor selects %s", w).isTrue();
+            assertThat(w.ports()).as("%s has the port the PodMonitor scrapes", w)
+                    .anyMatch(p -> endpoint.path("port").asText().equals(p.name()));
+            if (ColmeiaSpec.subcommand(w.subcommand()).isPresent()) {
+                int port = w.ports().stream().filter(p -> endpoint.path("port").asText().equals(p.name()))
+                        .findFirst().orElseThrow().number();
+                assertThat(port).isEqualTo(ColmeiaSpec.port(w.subcommand(), w.environment(), "--http"));
+            }
+        }
+    }
+
     // ---- helpers ----
 
     /** The service a DNS name refers to: "svc", "svc.ns", "svc.ns.svc.cluster.local". */

@@ -113,6 +113,28 @@ class KubernetesWiringTest {
     }
 
     @Test
+    void everyWorkloadSelectsItsOwnPodsAndNamesItsPortsValidly() {
+        // what the API server would refuse at apply time
+        for (JsonNode object : OBJECTS) {
+            if (!DeploymentFiles.isWorkload(object)) {
+                continue;
+            }
+            String name = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
+            assertThat(matches(object.path("spec").path("selector").path("matchLabels"), podLabels(object)))
+                    .as("%s selector matches its pod template labels", name).isTrue();
+            Set<String> portNames = new HashSet<>();
+            for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
+                for (JsonNode port : container.path("ports")) {
+                    String portName = port.path("name").asText();
+                    assertThat(portName).as("%s port name (IANA_SVC_NAME)", name)
+                            .matches("(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?");
+                    assertThat(portNames.add(portName)).as("%s port name %s is unique", name, portName).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void everyColmeiaWorkloadHasADisruptionBudget() {
         for (Workload w : COLMEIA) {
             JsonNode workload = workload(w.subcommand());

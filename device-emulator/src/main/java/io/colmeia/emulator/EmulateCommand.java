@@ -18,10 +18,13 @@ import io.colmeia.emulator.subscriber.TopicFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -71,6 +74,11 @@ public final class EmulateCommand implements Callable<Integer> {
             description = "Virtual devices in this process, at most what the open-file limit allows"
                     + " (default: ${DEFAULT-VALUE}).")
     int devices;
+
+    @Option(names = "--devices-per-process", defaultValue = "0", paramLabel = "N",
+            description = "Devices one process runs; more --devices are spread over child emulator processes that"
+                    + " this one starts and stops; 0 = as many as the open-file limit allows (default: ${DEFAULT-VALUE}).")
+    int devicesPerProcess;
 
     @Option(names = "--device-offset", defaultValue = "0", paramLabel = "N",
             description = "Number the devices from N+1, so several emulators run disjoint devices"
@@ -178,10 +186,19 @@ public final class EmulateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Spec
+    CommandSpec spec;
+
+    /** At most this many child processes (16 × 19,744 devices). */
+    static final int MAX_CHILDREN = 16;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(nodeId, common.logLevel);
         EmulationConfig config = config();
+        if (devices > perProcess()) {
+            return spread();
+        }
         BrokerResolver resolver = resolver();
         PrometheusMeterRegistry registry = Metrics.create("emulator", nodeId);
         Emulation emulation = new Emulation(config, resolver, System.out);
@@ -237,14 +254,20 @@ public final class EmulateCommand implements Callable<Integer> {
                     + "' is not an id: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         int budget = ConnectionBudget.maxConnections();
-        if (devices < 1 || devices > budget) {
-            throw new InvalidConfigurationException("--devices", "must be 1.." + budget
-                    + " (one open file per connection; the limit here is " + ConnectionBudget.DEFAULT_FD_LIMIT
-                    + " per process, run several emulators with --device-offset for more), got " + devices);
+        if (devicesPerProcess < 0 || devicesPerProcess > budget) {
+            throw new InvalidConfigurationException("--devices-per-process", "must be 0 (as many as allowed) .."
+                    + budget + " (one open file per connection; the limit here is "
+                    + ConnectionBudget.DEFAULT_FD_LIMIT + " per process), got " + devicesPerProcess);
         }
-        if (subscribers < 0 || (long) devices + subscribers > budget) {
-            throw new InvalidConfigurationException("--subscribers", "devices + subscribers must be at most "
-                    + budget + ", got " + devices + " + " + subscribers);
+        int perProcess = perProcess();
+        long maxDevices = (long) perProcess * MAX_CHILDREN;
+        if (devices < 1 || devices > maxDevices) {
+            throw new InvalidConfigurationException("--devices", "must be 1.." + maxDevices + " (" + perProcess
+                    + " per process, at most " + MAX_CHILDREN + " processes), got " + devices);
+        }
+        if (subscribers < 0 || (long) Math.min(devices, perProcess) + subscribers > budget) {
+            throw new InvalidConfigurationException("--subscribers", "devices + subscribers of one process must be"
+                    + " at most " + budget + ", got " + Math.min(devices, perProcess) + " + " + subscribers);
         }
         if (deviceOffset < 0 || (long) deviceOffset + devices > DeviceIdentity.MAX_NUMBER) {
             throw new InvalidConfigurationException("--device-offset", "device numbers must stay within 1.."
@@ -297,6 +320,31 @@ public final class EmulateCommand implements Callable<Integer> {
         ClientSettings client = new ClientSettings("template", cleanSession, keepAlive, null, maxInFlight,
                 tcpNoDelay, connectTimeout, reconnectMin, reconnectMax, 1 << 20);
         return new EmulationConfig(nodeId, fleet, client, subscribers, filter, subQos, threads, progress, duration);
+    }
+
+    private int perProcess() {
+        return devicesPerProcess == 0 ? ConnectionBudget.maxConnections() : devicesPerProcess;
+    }
+
+    /** Runs the devices in child emulators, {@link #perProcess()} each, until they end or a stop signal. */
+    private int spread() throws Exception {
+        resolver().close(); // fail here, once, on a bad --broker or --dns
+        ChildEmulators children = new ChildEmulators();
+        ShutdownSignal signal = new ShutdownSignal("emulator " + nodeId, children::stop);
+        try {
+            List<String> shared = ChildEmulators.sharedArguments(spec.commandLine().getParseResult().originalArgs());
+            List<List<String>> started = children.start(shared, devices, perProcess(), deviceOffset, nodeId,
+                    subscribers, http == null ? null : http.host(), http == null ? 0 : http.port());
+            System.out.printf("spreading %d devices over %d child emulator processes (%d each at most)%n",
+                    devices, started.size(), perProcess());
+            int status = children.await();
+            signal.cancel();
+            return status;
+        } catch (Exception | Error e) {
+            signal.cancel();
+            children.stop();
+            throw e;
+        }
     }
 
     private BrokerResolver resolver() {

@@ -119,10 +119,10 @@ public final class Emulation implements AutoCloseable {
         try {
             Progress p = sample();
             last = p;
-            out.printf(Locale.ROOT, "[%5.0fs] devices %d/%d connected | pub %.0f/s ack %.0f/s in-flight %d"
+            out.printf(Locale.ROOT, "[%s %4.0fs] devices %d/%d connected | pub %.0f/s ack %.0f/s in-flight %d"
                             + " | reconnects %d errors %d | subs %d recv %.0f/s dup %d lost %d | ack %s | e2e %s"
                             + " | cpu %.2f cores%n",
-                    p.seconds(), p.connected(), p.devices(), p.publishRate(), p.ackRate(), p.inFlight(),
+                    config.nodeId(), p.seconds(), p.connected(), p.devices(), p.publishRate(), p.ackRate(), p.inFlight(),
                     p.reconnects(), p.errors(), subscribers.size(), p.receiveRate(), p.duplicates(), p.lost(),
                     p.ack().describe(), p.endToEnd().describe(), p.cpuCores());
             out.flush();
@@ -176,8 +176,8 @@ public final class Emulation implements AutoCloseable {
         ClientStats.Snapshot s = deviceStats.snapshot();
         ClientStats.Snapshot sub = subscribers.stats().snapshot();
         double cores = CpuMeter.cores(startCpu, CpuMeter.selfCpuNanos(), System.nanoTime() - startNanos);
-        out.printf(Locale.ROOT, "%nsummary after %.1f s: %d devices (%d connected at the end), %d subscribers%n",
-                seconds, fleet.devices().size(), s.connected(), subscribers.size());
+        out.printf(Locale.ROOT, "%n%s summary after %.1f s: %d devices (%d connected at the end), %d subscribers%n",
+                config.nodeId(), seconds, fleet.devices().size(), s.connected(), subscribers.size());
         out.printf(Locale.ROOT, "  published %d, acknowledged %d, still in flight %d, skipped %d, retransmitted %d%n",
                 s.published(), s.acknowledged(), fleet.inFlight(), s.skipped(), s.retransmitted());
         out.printf(Locale.ROOT, "  connects %d, connections lost %d, reconnect attempts %d, connect failures %d,"

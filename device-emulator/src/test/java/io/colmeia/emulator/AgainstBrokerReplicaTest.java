@@ -170,6 +170,38 @@ class AgainstBrokerReplicaTest {
     }
 
     @Test
+    void devicesBeyondOneProcessAreSpreadOverChildEmulators() throws Exception {
+        Set<String> macs = ConcurrentHashMap.newKeySet();
+        List<String> messages = new CopyOnWriteArrayList<>();
+        MqttClient paho = new MqttClient("tcp://" + mqtt, "paho-spread", new MemoryPersistence());
+        try {
+            MqttConnectOptions options = new MqttConnectOptions();
+            options.setCleanSession(true);
+            paho.connect(options);
+            paho.subscribe("+/+/temperatura", 1, (topic, msg) -> {
+                if (topic.matches("no40[1-6]/[a-z]+/temperatura")) {
+                    String text = new String(msg.getPayload(), StandardCharsets.UTF_8);
+                    messages.add(text);
+                    macs.add(new ObjectMapper().readTree(text).get("Mac").asText());
+                }
+            });
+            int exit = new CommandLine(new EmulateCommand()).execute("--broker", mqtt.toString(), "--devices", "6",
+                    "--devices-per-process", "3", "--device-offset", "400", "--interval", "100ms", "--count", "2",
+                    "--progress", "1s", "--log-level", "WARN");
+            assertThat(exit).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> messages.size() >= 12);
+            assertThat(messages).hasSize(12);
+            assertThat(macs).containsExactlyInAnyOrder("A0:20:A6:00:01:91", "A0:20:A6:00:01:92",
+                    "A0:20:A6:00:01:93", "A0:20:A6:00:01:94", "A0:20:A6:00:01:95", "A0:20:A6:00:01:96");
+        } finally {
+            if (paho.isConnected()) {
+                paho.disconnect();
+            }
+            paho.close();
+        }
+    }
+
+    @Test
     void benchAlternatesTargetsAndWritesAJsonReportWithTheNamedFields() throws Exception {
         Path report = dir.resolve("results/report.json");
         int exit = new CommandLine(new BenchCommand()).execute("throughput",

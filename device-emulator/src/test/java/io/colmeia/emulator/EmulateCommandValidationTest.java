@@ -37,7 +37,7 @@ class EmulateCommandValidationTest {
     @Test
     void devicesAreBoundedByTheOpenFileLimit() {
         rejects(emulate("--devices", "0"), "--devices");
-        rejects(emulate("--devices", "20000"), "--devices");
+        rejects(emulate("--devices", "400000"), "--devices"); // beyond 16 processes
         rejects(emulate("--devices", "19000", "--subscribers", "1000"), "--subscribers");
         int budget = ConnectionBudget.maxConnections(); // 19,744 with the 20,000 open files of our machines
         assertThat(emulate("--devices", Integer.toString(budget)).config().fleet().devices()).isEqualTo(budget);
@@ -61,6 +61,23 @@ class EmulateCommandValidationTest {
         rejects(emulate("--node-id", "bad id"), "--node-id");
         rejects(emulate("--count", "-1"), "--count");
         rejects(emulate("--device-offset", "16777215"), "--device-offset");
+    }
+
+    @Test
+    void moreDevicesThanOneProcessHoldsAreAllowedUpToSixteenProcesses() {
+        assertThat(emulate("--devices", "40000").config().fleet().devices()).isEqualTo(40000);
+        assertThat(emulate("--devices", "10", "--devices-per-process", "3").config().fleet().devices())
+                .isEqualTo(10);
+        rejects(emulate("--devices", "49", "--devices-per-process", "3"), "--devices");
+        rejects(emulate("--devices-per-process", "20000"), "--devices-per-process");
+    }
+
+    @Test
+    void childEmulatorsGetTheUserOptionsExceptThePerChildOnes() {
+        assertThat(ChildEmulators.sharedArguments(java.util.List.of("--broker", "127.0.0.1:1883", "--devices", "9",
+                "--device-offset=5", "--qos", "2", "--node-id", "x", "--no-tcp-nodelay", "--http=127.0.0.1:9000",
+                "--subscribers", "1", "--devices-per-process", "3")))
+                .containsExactly("--broker", "127.0.0.1:1883", "--qos", "2", "--no-tcp-nodelay");
     }
 
     @Test

@@ -1,9 +1,15 @@
 package io.colmeia.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -91,6 +97,37 @@ class DockerfileTest {
                                 : scriptPort);
             }
         }
+    }
+
+    @Test
+    void healthCheckScriptSucceedsOnlyWhileTheProcessIsReady() throws Exception {
+        Path bash = Path.of("/bin/bash");
+        assumeTrue(Files.isExecutable(bash), "no /bin/bash here to run deploy/docker/healthcheck with");
+        try (StatusEndpoint endpoint = new StatusEndpoint()) {
+            String address = "0.0.0.0:" + endpoint.port(); // a wildcard, as containers bind: reached on loopback
+            endpoint.ready(true);
+            assertThat(runHealthCheck(address)).as("exit code while ready").isZero();
+            endpoint.ready(false);
+            assertThat(runHealthCheck(address)).as("exit code while not ready").isNotZero();
+        }
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int closed = free.getLocalPort();
+            free.close();
+            assertThat(runHealthCheck("127.0.0.1:" + closed)).as("exit code with nothing listening").isNotZero();
+        }
+    }
+
+    private static int runHealthCheck(String http) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("/bin/bash", Repo.file("deploy/docker/healthcheck").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("COLMEIA_HTTP", http);
+        Process process = builder.start();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError("healthcheck did not finish in 20 s");
+        }
+        return process.exitValue();
     }
 
     @Test

@@ -33,6 +33,14 @@ final class StatusEndpoint implements AutoCloseable {
         server = StatusServer.start("--http", new HostPort("127.0.0.1", port), registry, ready::get);
     }
 
+    int port() {
+        return server.address().port();
+    }
+
+    void ready(boolean isReady) {
+        ready.set(isReady);
+    }
+
     /** HTTP status of GET path while the process is (or is not) ready. */
     int status(String path, boolean isReady) throws IOException, InterruptedException {
         ready.set(isReady);

@@ -106,11 +106,13 @@ public final class BenchRunner {
         long cpuSelf0 = CpuMeter.selfCpuNanos();
         long cpuTarget0 = target.pid() > 0 ? CpuMeter.processCpuNanos(target.pid()) : -1;
         long start = System.nanoTime();
+        long publishEnd = start;
         long end;
         if (settings.scenario().publishes()) {
             fleet.startPublishing();
             waitUntil(fleet::allFinished, measure);
             fleet.stopPublishing();
+            publishEnd = System.nanoTime();
             waitUntil(() -> fleet.inFlight() == 0 && subs.unique() >= subs.expected(fleet.devices()),
                     settings.drain());
             end = System.nanoTime();
@@ -119,6 +121,7 @@ public final class BenchRunner {
             end = System.nanoTime();
         }
         double seconds = Math.max(1e-9, (end - start) / 1e9);
+        double publishSeconds = Math.max(1e-9, (publishEnd - start) / 1e9);
         double cpuSelf = CpuMeter.cores(cpuSelf0, CpuMeter.selfCpuNanos(), end - start);
         double cpuTarget = target.pid() > 0
                 ? CpuMeter.cores(cpuTarget0, CpuMeter.processCpuNanos(target.pid()), end - start) : -1;
@@ -131,10 +134,11 @@ public final class BenchRunner {
         long received = subs.unique();
         return new RunResult(target.name(), target.address().toString(), round, settings.scenario().label(),
                 settings.qos(), settings.clients(), subs.size(), connected, connectSeconds,
-                connected / Math.max(1e-9, connectSeconds), seconds, s.published(), s.acknowledged(), expected,
+                connected / Math.max(1e-9, connectSeconds), publishSeconds, seconds, s.published(),
+                s.acknowledged(), expected,
                 received, subs.missing(fleet.devices()), subs.duplicates(), subs.outOfOrder(), fleet.inFlight(),
                 s.skipped(), s.retransmitted(), s.reconnects(), s.errors() + subs.stats().errors(),
-                s.published() / seconds, s.acknowledged() / seconds, received / seconds,
+                s.published() / publishSeconds, s.acknowledged() / seconds, received / seconds,
                 LatencyStats.summarize(stats.ackLatency.total()), LatencyStats.summarize(subs.endToEnd().total()),
                 cpuSelf, cpuTarget, rssEnd, perConnection, problem);
     }

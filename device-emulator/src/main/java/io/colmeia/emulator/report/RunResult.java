@@ -3,9 +3,11 @@ package io.colmeia.emulator.report;
 import io.colmeia.emulator.stats.LatencyStats;
 
 /**
- * The figures of one measured run against one target. Counts are telemetry messages; rates are per second of
- * the measurement (from the first publish until everything was acknowledged and delivered, or the drain
- * bound); latencies in milliseconds; CPU in cores busy on average (1.0 = one core) over the measurement.
+ * The figures of one measured run against one target. Counts are telemetry messages. {@code sentPerSecond}
+ * is over the publishing phase ({@code publishSeconds}); acknowledged and delivered rates are over the
+ * measurement ({@code measureSeconds}: from the first publish until everything was acknowledged and
+ * delivered, or the drain bound). Latencies in milliseconds; CPU in cores busy on average (1.0 = one core)
+ * over the measurement.
  */
 public record RunResult(
         String target,
@@ -18,6 +20,7 @@ public record RunResult(
         int connected,
         double connectSeconds,
         double connectionsPerSecond,
+        double publishSeconds,
         double measureSeconds,
         long sent,
         long acked,

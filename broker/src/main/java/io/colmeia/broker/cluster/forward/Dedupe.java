@@ -4,7 +4,7 @@ package io.colmeia.broker.cluster.forward;
  * Receiver-side duplicate filter for one peer's stream. A peer numbers its forwards 1, 2, 3 ... per incarnation
  * (one process lifetime) and sends them in order on one link; after a reconnect it re-sends unacknowledged ones
  * in order. So a message is new exactly when its sequence is above the highest seen from that incarnation.
- * Not thread-safe: used from the link's event loop.
+ * Synchronized: successive links of one peer may run on different event loops.
  */
 public final class Dedupe {
 
@@ -12,7 +12,7 @@ public final class Dedupe {
     private long highest;
 
     /** A (re)connected peer: a new incarnation starts a new stream. */
-    public void linkUp(long peerIncarnation) {
+    public synchronized void linkUp(long peerIncarnation) {
         if (peerIncarnation != incarnation) {
             incarnation = peerIncarnation;
             highest = 0;
@@ -20,7 +20,7 @@ public final class Dedupe {
     }
 
     /** True when the message is new (deliver it), false for a duplicate (acknowledge it again, do not deliver). */
-    public boolean firstTime(long seq) {
+    public synchronized boolean firstTime(long seq) {
         if (seq <= highest) {
             return false;
         }

@@ -3,6 +3,11 @@ package io.colmeia.launcher;
 import io.colmeia.broker.BrokerCommand;
 import io.colmeia.common.config.EnvironmentDefaults;
 import io.colmeia.common.config.InvalidConfigurationException;
+import io.colmeia.dns.DnsCommand;
+import io.colmeia.emulator.EmulateCommand;
+import io.colmeia.emulator.bench.BenchCommand;
+import io.colmeia.ingress.IngressCommand;
+import io.colmeia.persistence.store.StoreCommand;
 import io.colmeia.launcher.docs.ConfigurationDocsCommand;
 import io.colmeia.launcher.local.DownCommand;
 import io.colmeia.launcher.local.StatusCommand;
@@ -20,7 +25,8 @@ import picocli.CommandLine.ParameterException;
         description = {"colmeia: an IoT MQTT broker cluster.",
                 "Every option can also be set with an environment variable COLMEIA_<OPTION_NAME>,"
                         + " e.g. --node-id as COLMEIA_NODE_ID; a flag wins over the environment."},
-        subcommands = {BrokerCommand.class, UpCommand.class, StatusCommand.class, DownCommand.class,
+        subcommands = {BrokerCommand.class, IngressCommand.class, DnsCommand.class, StoreCommand.class,
+                EmulateCommand.class, BenchCommand.class, UpCommand.class, StatusCommand.class, DownCommand.class,
                 ConfigurationDocsCommand.class})
 public final class Colmeia implements Runnable {
 

@@ -78,7 +78,7 @@ class CommandLineValidationTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"broker", "up", "status", "down"}) {
+        for (String command : new String[] {"broker", "ingress", "dns", "store", "emulate", "bench", "up", "status", "down"}) {
             Outcome outcome = run(command, "--help");
             assertThat(outcome.exitCode()).as(command).isZero();
             assertThat(outcome.out()).as(command).contains("Usage: colmeia " + command);

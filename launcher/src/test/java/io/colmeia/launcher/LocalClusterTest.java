@@ -59,23 +59,36 @@ class LocalClusterTest {
     }
 
     @Test
-    void upStatusDownRunAndStopAThreeReplicaCluster() throws Exception {
+    void upStatusDownRunAndStopTheWholeLocalCluster() throws Exception {
         int mqttPort = freePortOnBrokerAddresses();
         int httpPort = freePortOnBrokerAddresses();
+        int dnsPort = freePortOnBrokerAddresses();
+        int clusterPort = freePortOnBrokerAddresses();
+        int storePort = freePortOnBrokerAddresses();
         String[] up = {"up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port", "" + mqttPort,
-                "--broker-http-port", "" + httpPort, "--broker-persistence", "memory"};
+                "--http-port", "" + httpPort, "--ingress-mqtt-port", "" + mqttPort, "--dns-port", "" + dnsPort,
+                "--cluster-port", "" + clusterPort, "--store-port", "" + storePort,
+                "--broker-persistence", "memory"};
 
         Outcome started = colmeia(up);
         JsonNode status = JSON.readTree(colmeia("status", "--json", "--dir", dir.toString()).out());
         status.get("processes").forEach(p -> pidsToReap.add(p.get("pid").asLong()));
         assertThat(started.exitCode()).as(started.out() + started.err()).isZero();
-        assertThat(started.out()).contains("broker-1", "broker-2", "broker-3", "logs:");
+        assertThat(started.out()).contains("store-1", "broker-1", "broker-2", "broker-3", "ingress-1",
+                "ingress-2", "dns-1", "logs:");
 
-        // the status contract of ARCHITECTURE.md §4
+        // the status contract of ARCHITECTURE.md §4: store, brokers, ingress nodes, DNS
         assertThat(status.get("name").asText()).isEqualTo("mqtt.colmeia.internal");
-        assertThat(status.get("processes")).hasSize(3);
+        assertThat(status.get("processes")).hasSize(7);
+        JsonNode store = status.get("processes").get(0);
+        assertThat(store.get("role").asText()).isEqualTo("store");
+        assertThat(store.get("mongodb").asText()).isEqualTo("mongodb://127.0.4.1:" + storePort + "/?replicaSet=rs0");
+        JsonNode dns = status.get("processes").get(6);
+        assertThat(dns.get("role").asText()).isEqualTo("dns");
+        assertThat(dns.get("dns").asText()).isEqualTo("127.0.3.1:" + dnsPort);
+        status.get("processes").forEach(p -> assertThat(p.get("ready").asBoolean()).as(p.toString()).isTrue());
         for (int i = 1; i <= 3; i++) {
-            JsonNode p = status.get("processes").get(i - 1);
+            JsonNode p = status.get("processes").get(i);
             assertThat(p.get("role").asText()).isEqualTo("broker");
             assertThat(p.get("id").asText()).isEqualTo("broker-" + i);
             assertThat(p.get("ready").asBoolean()).isTrue();
@@ -83,7 +96,48 @@ class LocalClusterTest {
             assertThat(p.get("http").asText()).isEqualTo("127.0.1." + i + ":" + httpPort);
             assertThat(ProcessHandle.of(p.get("pid").asLong())).isPresent();
         }
+        for (int i = 1; i <= 2; i++) {
+            JsonNode p = status.get("processes").get(3 + i);
+            assertThat(p.get("role").asText()).isEqualTo("ingress");
+            assertThat(p.get("id").asText()).isEqualTo("ingress-" + i);
+            assertThat(p.get("ready").asBoolean()).isTrue();
+            assertThat(p.get("mqtt").asText()).isEqualTo("127.0.2." + i + ":" + mqttPort);
+        }
         assertThat(colmeia("status", "--dir", dir.toString()).exitCode()).isZero();
+
+        // a device resolves the cluster name and gets the healthy ingress nodes
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(resolve(dnsPort)).containsExactlyInAnyOrder("127.0.2.1", "127.0.2.2"));
+
+        // the replicas form one cluster: a subscriber on every replica gets a message published via ingress
+        List<MqttClient> subscribers = new ArrayList<>();
+        List<String> everywhere = new CopyOnWriteArrayList<>();
+        MqttClient device = new MqttClient("tcp://" + resolve(dnsPort).get(0) + ":" + mqttPort, "it-device",
+                new MemoryPersistence());
+        try {
+            for (int i = 1; i <= 3; i++) {
+                MqttClient s = new MqttClient("tcp://127.0.1." + i + ":" + mqttPort, "it-sub-" + i,
+                        new MemoryPersistence());
+                subscribers.add(s);
+                s.connect();
+                String replica = "broker-" + i;
+                s.subscribe("no1/mesh/#", 1, (t, m) -> everywhere.add(replica + ":"
+                        + new String(m.getPayload(), StandardCharsets.UTF_8)));
+            }
+            device.connect();
+            // routes reach peers asynchronously; publish until every replica has seen one message
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                device.publish("no1/mesh/t", "hello".getBytes(StandardCharsets.UTF_8), 1, false);
+                return everywhere.stream().map(e -> e.substring(0, e.indexOf(':'))).distinct().count() == 3;
+            });
+        } finally {
+            device.disconnectForcibly(1000);
+            device.close(true);
+            for (MqttClient s : subscribers) {
+                s.disconnectForcibly(1000);
+                s.close(true);
+            }
+        }
 
         // a user publishes and subscribes on one replica
         String broker1 = "tcp://127.0.1.1:" + mqttPort;
@@ -111,15 +165,15 @@ class LocalClusterTest {
         assertThat(again.err()).contains("already running");
 
         // a killed replica shows as not ready and status fails
-        long broker2 = status.get("processes").get(1).get("pid").asLong();
+        long broker2 = status.get("processes").get(2).get("pid").asLong();
         ProcessHandle.of(broker2).orElseThrow().destroyForcibly();
         await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(broker2).isEmpty());
         Outcome degraded = colmeia("status", "--json", "--dir", dir.toString());
         assertThat(degraded.exitCode()).isEqualTo(1);
         JsonNode after = JSON.readTree(degraded.out());
-        assertThat(after.get("processes").get(1).get("ready").asBoolean()).isFalse();
-        assertThat(after.get("processes").get(1).get("state").asText()).isEqualTo("dead");
-        assertThat(after.get("processes").get(0).get("ready").asBoolean()).isTrue();
+        assertThat(after.get("processes").get(2).get("ready").asBoolean()).isFalse();
+        assertThat(after.get("processes").get(2).get("state").asText()).isEqualTo("dead");
+        assertThat(after.get("processes").get(1).get("ready").asBoolean()).isTrue();
 
         // down stops every process and frees every port
         Outcome down = colmeia("down", "--dir", dir.toString());
@@ -128,9 +182,11 @@ class LocalClusterTest {
             assertThat(ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false))
                     .as(p.get("id").asText() + " stopped").isFalse();
         }
-        for (int i = 1; i <= 3; i++) {
-            assertThat(listening("127.0.1." + i, mqttPort)).isFalse();
-            assertThat(listening("127.0.1." + i, httpPort)).isFalse();
+        assertThat(listening("127.0.3.1", dnsPort)).isFalse();
+        assertThat(listening("127.0.4.1", storePort)).isFalse();
+        for (String host : new String[] {"127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.2.1", "127.0.2.2"}) {
+            assertThat(listening(host, mqttPort)).as(host).isFalse();
+            assertThat(listening(host, httpPort)).as(host).isFalse();
         }
         assertThat(dir.resolve("run").resolve("cluster.json")).doesNotExist();
         assertThat(colmeia("status", "--dir", dir.toString()).exitCode()).isEqualTo(1);
@@ -143,7 +199,8 @@ class LocalClusterTest {
         try (ServerSocket squatter = new ServerSocket()) {
             squatter.bind(new InetSocketAddress("127.0.1.2", mqttPort));
             Outcome outcome = colmeia("up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port",
-                    "" + mqttPort, "--broker-http-port", "" + httpPort, "--broker-persistence", "memory");
+                    "" + mqttPort, "--http-port", "" + httpPort, "--ingress", "0", "--no-dns", "--no-store",
+                    "--broker-persistence", "memory");
             assertThat(outcome.exitCode()).isEqualTo(1);
             assertThat(outcome.err()).contains("broker-2 cannot listen on 127.0.1.2:" + mqttPort);
         }
@@ -171,7 +228,7 @@ class LocalClusterTest {
         assertThat(state).doesNotExist();
     }
 
-    /** A port free on 127.0.1.1-3 (the broker addresses), so tests never collide with a developer's cluster. */
+    /** A port free on the broker and ingress addresses, so tests never collide with a developer's cluster. */
     private static int freePortOnBrokerAddresses() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port;
@@ -179,11 +236,30 @@ class LocalClusterTest {
                 probe.bind(new InetSocketAddress("127.0.1.1", 0));
                 port = probe.getLocalPort();
             }
-            if (!listening("127.0.1.2", port) && !listening("127.0.1.3", port) && port != 1883 && port != 9100) {
+            if (!listening("127.0.1.2", port) && !listening("127.0.1.3", port) && !listening("127.0.2.1", port)
+                    && !listening("127.0.2.2", port) && !listening("127.0.3.1", port) && !listening("127.0.4.1", port)
+                    && port != 1883 && port != 9100 && port != 5353 && port != 7946 && port != 27017) {
                 return port;
             }
         }
         throw new IllegalStateException("no free port on 127.0.1.1-3");
+    }
+
+    /** The A records a device gets for the cluster name from colmeia's DNS server, in answer order. */
+    private static List<String> resolve(int dnsPort) throws Exception {
+        org.xbill.DNS.SimpleResolver resolver = new org.xbill.DNS.SimpleResolver("127.0.3.1");
+        resolver.setPort(dnsPort);
+        resolver.setTimeout(Duration.ofSeconds(2));
+        org.xbill.DNS.Message answer = resolver.send(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
+                org.xbill.DNS.Name.fromString("mqtt.colmeia.internal."), org.xbill.DNS.Type.A,
+                org.xbill.DNS.DClass.IN)));
+        List<String> addresses = new ArrayList<>();
+        for (org.xbill.DNS.Record r : answer.getSection(org.xbill.DNS.Section.ANSWER)) {
+            if (r instanceof org.xbill.DNS.ARecord a) {
+                addresses.add(a.getAddress().getHostAddress());
+            }
+        }
+        return addresses;
     }
 
     private static boolean listening(String host, int port) {

@@ -29,8 +29,15 @@ public final class MqttProbe {
     public record Result(boolean healthy, String detail, Duration elapsed) {
     }
 
-    public static Result probe(HostPort target, String clientId, Duration timeout) {
+    /**
+     * Probes {@code target}. {@code clientIdPrefix} gets a random suffix: two probes with one client id that
+     * reach the same broker (e.g. through two ingress nodes) would take each other's session over and both
+     * fail.
+     */
+    public static Result probe(HostPort target, String clientIdPrefix, Duration timeout) {
         long start = System.nanoTime();
+        String clientId = clientIdPrefix + "-" + Long.toHexString(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL);
         int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code colmeia up}: starts a local cluster as separate processes on loopback addresses. */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start a local cluster on loopback: broker replicas on 127.0.1.1, 127.0.1.2, ...",
+        description = {"Start a local cluster on loopback: broker replicas on 127.0.1.N, ingress nodes on"
+                        + " 127.0.2.N in front of them, the DNS server on 127.0.3.1.",
                 "Waits until every process is ready, prints where everything is, then stays in the foreground"
                         + " until Ctrl-C (stopping everything) or, with --detach, returns."})
 public final class UpCommand implements Callable<Integer> {
@@ -50,9 +52,38 @@ public final class UpCommand implements Callable<Integer> {
             description = "MQTT port of every broker replica, each on its own address (default: ${DEFAULT-VALUE}).")
     int brokerMqttPort;
 
-    @Option(names = "--broker-http-port", defaultValue = "9100", paramLabel = "PORT",
-            description = "Status/metrics port of every broker replica (default: ${DEFAULT-VALUE}).")
-    int brokerHttpPort;
+    @Option(names = "--cluster-port", defaultValue = "7946", paramLabel = "PORT",
+            description = "Port of the cluster link between broker replicas (default: ${DEFAULT-VALUE}).")
+    int clusterPort;
+
+    @Option(names = "--ingress", defaultValue = "2", paramLabel = "N",
+            description = "Number of ingress nodes in front of the replicas, 0-9 (default: ${DEFAULT-VALUE}).")
+    int ingressNodes;
+
+    @Option(names = "--ingress-mqtt-port", defaultValue = "1883", paramLabel = "PORT",
+            description = "MQTT port of every ingress node (default: ${DEFAULT-VALUE}).")
+    int ingressMqttPort;
+
+    @Option(names = "--dns", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Run the DNS server answering mqtt.colmeia.internal with the ingress nodes"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean dns;
+
+    @Option(names = "--dns-port", defaultValue = "5353", paramLabel = "PORT",
+            description = "UDP and TCP port of the DNS server (default: ${DEFAULT-VALUE}).")
+    int dnsPort;
+
+    @Option(names = "--store", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Run the embedded MongoDB-compatible store on 127.0.4.1 (default: ${DEFAULT-VALUE}).")
+    boolean store;
+
+    @Option(names = "--store-port", defaultValue = "27017", paramLabel = "PORT",
+            description = "Port of the embedded store (default: ${DEFAULT-VALUE}).")
+    int storePort;
+
+    @Option(names = "--http-port", defaultValue = "9100", paramLabel = "PORT",
+            description = "Port of /metrics, /health and /ready on every process's address (default: ${DEFAULT-VALUE}).")
+    int httpPort;
 
     @Option(names = "--broker-persistence", defaultValue = "file", paramLabel = "MODE",
             description = "Broker session persistence: file or memory (default: ${DEFAULT-VALUE}).")
@@ -71,10 +102,6 @@ public final class UpCommand implements Callable<Integer> {
             converter = Converters.DurationConverter.class,
             description = "On stop, time allowed per process after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
     Duration stopTimeout;
-
-    /** One process to start. */
-    record Planned(String role, String id, List<String> args, HostPort mqtt, HostPort http, Path log, Path data) {
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -99,10 +126,23 @@ public final class UpCommand implements Callable<Integer> {
         if (brokers < 1 || brokers > 9) {
             throw new InvalidConfigurationException("--brokers", "must be between 1 and 9, got " + brokers);
         }
+        if (ingressNodes < 0 || ingressNodes > 9) {
+            throw new InvalidConfigurationException("--ingress", "must be between 0 and 9, got " + ingressNodes);
+        }
         requirePort("--broker-mqtt-port", brokerMqttPort);
-        requirePort("--broker-http-port", brokerHttpPort);
-        if (brokerMqttPort == brokerHttpPort) {
-            throw new InvalidConfigurationException("--broker-http-port", "is the same as --broker-mqtt-port");
+        requirePort("--ingress-mqtt-port", ingressMqttPort);
+        requirePort("--dns-port", dnsPort);
+        requirePort("--cluster-port", clusterPort);
+        requirePort("--store-port", storePort);
+        requirePort("--http-port", httpPort);
+        if (clusterPort == brokerMqttPort) {
+            throw new InvalidConfigurationException("--cluster-port", "is the same as --broker-mqtt-port");
+        }
+        for (int port : new int[] {brokerMqttPort, ingressMqttPort, dnsPort, clusterPort, storePort}) {
+            if (port == httpPort) {
+                throw new InvalidConfigurationException("--http-port", "is the same as an MQTT or DNS port ("
+                        + port + ")");
+            }
         }
         if (!brokerPersistence.equals("file") && !brokerPersistence.equals("memory")) {
             throw new InvalidConfigurationException("--broker-persistence",
@@ -136,23 +176,13 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     List<Planned> plan(Path dir) {
-        List<Planned> plan = new ArrayList<>();
-        for (int i = 1; i <= brokers; i++) {
-            String id = "broker-" + i;
-            HostPort mqtt = new HostPort(LocalAddresses.broker(i), brokerMqttPort);
-            HostPort http = new HostPort(LocalAddresses.broker(i), brokerHttpPort);
-            Path data = dir.resolve("data").resolve(id);
-            List<String> args = List.of("broker", "--node-id", id, "--mqtt", mqtt.toString(),
-                    "--http", http.toString(), "--data-dir", data.toString(),
-                    "--persistence", brokerPersistence);
-            plan.add(new Planned("broker", id, args, mqtt, http, dir.resolve("logs").resolve(id + ".log"), data));
-        }
-        return plan;
+        return ClusterPlan.plan(dir, new ClusterPlan.Shape(brokers, brokerMqttPort, clusterPort, ingressNodes,
+                ingressMqttPort, dns, dnsPort, store, storePort, httpPort, brokerPersistence));
     }
 
     private static void requireFreeAddresses(List<Planned> plan) {
         for (Planned p : plan) {
-            for (HostPort address : new HostPort[] {p.mqtt(), p.http()}) {
+            for (HostPort address : p.listens()) {
                 try (ServerSocket socket = new ServerSocket()) {
                     socket.bind(address.toSocketAddress());
                 } catch (IOException e) {
@@ -176,9 +206,7 @@ public final class UpCommand implements Callable<Integer> {
                 List<String> command = ProcessControl.colmeiaCommand(List.of("-Xmx" + heap), p.args());
                 Process process = ProcessControl.start(command, p.log());
                 started.put(p.id(), process);
-                state = state.with(new ManagedProcess(p.role(), p.id(), process.pid(),
-                        ManagedProcess.startOf(process.toHandle()), p.mqtt().toString(), p.http().toString(),
-                        null, null, p.log().toString(), p.data().toString()));
+                state = state.with(p.started(process.pid(), ManagedProcess.startOf(process.toHandle())));
                 state.save(dir);
                 out.line("started " + p.id() + " (pid " + process.pid() + "), log " + p.log());
             }
@@ -192,10 +220,13 @@ public final class UpCommand implements Callable<Integer> {
         out.line("");
         out.line(StatusTable.text(StatusTable.observe(state.processes())));
         out.line("logs: " + dir.resolve("logs"));
-        HostPort first = plan.get(0).mqtt();
+        HostPort first = plan.stream().filter(p -> p.role().equals("ingress")).findFirst().orElse(plan.get(0))
+                .address();
         out.line("try:  mosquitto_sub -h " + first.host() + " -p " + first.port() + " -t 'no1/#' -v");
         out.line("      mosquitto_pub -h " + first.host() + " -p " + first.port()
                 + " -t no1/sala/temperatura -m '{\"Temperatura\":24.0}'");
+        plan.stream().filter(p -> p.role().equals("dns")).findFirst().ifPresent(d -> out.line(
+                "      dig @" + d.address().host() + " -p " + d.address().port() + " " + ClusterState.SERVICE_NAME));
         if (detach) {
             out.line("cluster running in the background; 'colmeia status' shows it, 'colmeia down' stops it");
             return 0;

@@ -1,0 +1,110 @@
+package io.colmeia.launcher.local;
+
+import io.colmeia.common.config.HostPort;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Which processes a local cluster runs and with which arguments: broker replicas, ingress nodes in front of
+ * them, and the DNS server answering with the ingress nodes. Pure: it decides, {@link UpCommand} starts.
+ */
+final class ClusterPlan {
+
+    /** One process to start; {@code address} is what {@code status} shows in the role's contract field. */
+    record Planned(String role, String id, List<String> args, HostPort address, HostPort http,
+                   List<HostPort> otherListens, Path log, Path data) {
+
+        /** Every address this process will listen on, to check they are free before starting anything. */
+        List<HostPort> listens() {
+            List<HostPort> all = new ArrayList<>(List.of(address, http));
+            all.addAll(otherListens);
+            return all;
+        }
+
+        ManagedProcess started(long pid, java.time.Instant processStart) {
+            String a = address.toString();
+            return new ManagedProcess(role, id, pid, processStart,
+                    role.equals("broker") || role.equals("ingress") ? a : null,
+                    http.toString(),
+                    role.equals("dns") ? a : null,
+                    role.equals("store") ? mongodbUri(address) : null,
+                    log.toString(), data == null ? null : data.toString());
+        }
+    }
+
+    /** The sizes and ports a user can choose with {@code colmeia up}. */
+    record Shape(int brokers, int brokerMqttPort, int clusterPort, int ingressNodes, int ingressMqttPort,
+                 boolean dns, int dnsPort, boolean store, int storePort, int httpPort, String brokerPersistence) {
+    }
+
+    /** The connection string clients of the embedded store use (it answers as replica set rs0). */
+    static String mongodbUri(HostPort store) {
+        return "mongodb://" + store + "/?replicaSet=" + STORE_REPLICA_SET;
+    }
+
+    static final String STORE_REPLICA_SET = "rs0";
+
+    private ClusterPlan() {
+    }
+
+    static List<Planned> plan(Path dir, Shape shape) {
+        List<Planned> plan = new ArrayList<>();
+        if (shape.store()) {
+            String id = "store-1";
+            HostPort listen = new HostPort(LocalAddresses.store(), shape.storePort());
+            HostPort http = new HostPort(LocalAddresses.store(), shape.httpPort());
+            Path data = dir.resolve("data").resolve(id);
+            plan.add(new Planned("store", id, List.of("store", "--node-id", id, "--listen", listen.toString(),
+                    "--http", http.toString(), "--data-dir", data.toString(),
+                    "--replica-set", STORE_REPLICA_SET), listen, http, List.of(), log(dir, id), data));
+        }
+        List<HostPort> links = new ArrayList<>();
+        for (int i = 1; i <= shape.brokers(); i++) {
+            links.add(new HostPort(LocalAddresses.broker(i), shape.clusterPort()));
+        }
+        List<HostPort> brokers = new ArrayList<>();
+        for (int i = 1; i <= shape.brokers(); i++) {
+            String id = "broker-" + i;
+            HostPort mqtt = new HostPort(LocalAddresses.broker(i), shape.brokerMqttPort());
+            HostPort http = new HostPort(LocalAddresses.broker(i), shape.httpPort());
+            Path data = dir.resolve("data").resolve(id);
+            brokers.add(mqtt);
+            List<String> args = new ArrayList<>(List.of("broker", "--node-id", id, "--mqtt", mqtt.toString(),
+                    "--http", http.toString(), "--data-dir", data.toString(),
+                    "--persistence", shape.brokerPersistence()));
+            if (shape.brokers() > 1) {
+                args.addAll(List.of("--cluster", links.get(i - 1).toString(), "--peers", join(links)));
+            }
+            List<HostPort> extra = shape.brokers() > 1 ? List.of(links.get(i - 1)) : List.of();
+            plan.add(new Planned("broker", id, List.copyOf(args), mqtt, http, extra, log(dir, id), data));
+        }
+        List<HostPort> ingress = new ArrayList<>();
+        for (int i = 1; i <= shape.ingressNodes(); i++) {
+            String id = "ingress-" + i;
+            HostPort mqtt = new HostPort(LocalAddresses.ingress(i), shape.ingressMqttPort());
+            HostPort http = new HostPort(LocalAddresses.ingress(i), shape.httpPort());
+            ingress.add(mqtt);
+            plan.add(new Planned("ingress", id, List.of("ingress", "--node-id", id, "--mqtt", mqtt.toString(),
+                    "--http", http.toString(), "--replicas", join(brokers)), mqtt, http, List.of(), log(dir, id), null));
+        }
+        if (shape.dns()) {
+            String id = "dns-1";
+            HostPort listen = new HostPort(LocalAddresses.dns(), shape.dnsPort());
+            HostPort http = new HostPort(LocalAddresses.dns(), shape.httpPort());
+            List<HostPort> answered = ingress.isEmpty() ? brokers : ingress;
+            plan.add(new Planned("dns", id, List.of("dns", "--node-id", id, "--listen", listen.toString(),
+                    "--http", http.toString(), "--ingress", join(answered)), listen, http, List.of(), log(dir, id), null));
+        }
+        return plan;
+    }
+
+    private static Path log(Path dir, String id) {
+        return dir.resolve("logs").resolve(id + ".log");
+    }
+
+    private static String join(List<HostPort> addresses) {
+        return addresses.stream().map(HostPort::toString).collect(Collectors.joining(","));
+    }
+}

@@ -1,9 +1,11 @@
 package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
+import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
 import io.colmeia.common.config.Directories;
+import io.colmeia.common.config.EnvironmentDefaults;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.lifecycle.ShutdownSignal;
 import io.colmeia.common.logging.Logging;
@@ -12,15 +14,25 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import io.colmeia.persistence.PersistenceOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** {@code colmeia broker}: runs one broker replica until SIGTERM/SIGINT. */
 @Command(name = "broker", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "io.colmeia.broker.BrokerCommand",
         description = "Run one broker replica: embedded HiveMQ CE with the colmeia extension.")
 public final class BrokerCommand implements Callable<Integer> {
+
+    /** The persistence library's default --spool-dir, replaced by {@code <data-dir>/spool} when left alone. */
+    static final Path DEFAULT_SPOOL_DIR = Path.of("data/spool");
 
     @Option(names = "--node-id", defaultValue = "broker-1", paramLabel = "ID",
             description = "This replica's unique id; labels its metrics and logs (default: ${DEFAULT-VALUE}).")
@@ -114,17 +126,51 @@ public final class BrokerCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int clusterBuffer;
 
+    @Option(names = "--telemetry", defaultValue = "on", paramLabel = "on|off",
+            description = "on: hand every client PUBLISH on a --telemetry-filter topic to the telemetry sink"
+                    + " (MongoDB, local spool); off: no sink at all, a pure MQTT broker, and the --mongodb-*,"
+                    + " --spool-*, --batch-*, --queue-*, --write-* options are ignored (default: ${DEFAULT-VALUE}).")
+    Switch telemetry;
+
+    @Option(names = "--telemetry-filter", defaultValue = "#", split = ",", paramLabel = "FILTER",
+            description = "MQTT topic filters, comma-separated, of the publishes stored; '#' is every topic except"
+                    + " $-topics such as $SYS, as in a subscription (default: ${DEFAULT-VALUE}).")
+    List<String> telemetryFilters;
+
+    @Option(names = "--ack", defaultValue = "persisted", paramLabel = "persisted|received",
+            description = "When a stored QoS 1/2 PUBLISH is acknowledged: persisted = only once it is durable"
+                    + " (MongoDB w:majority or the fsync'd spool; if it cannot be, MQTT 5 clients get an error"
+                    + " reason code and MQTT 3 clients are disconnected, so they retransmit); received = at once,"
+                    + " stored when possible. QoS 0 is never held (default: ${DEFAULT-VALUE}).")
+    TelemetryConfig.AckMode ack;
+
+    @Option(names = "--telemetry-ack-timeout", defaultValue = "30s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "With --ack persisted, longest a QoS 1/2 PUBLISH waits for the sink before it is refused"
+                    + " like an unavailable store (default: ${DEFAULT-VALUE}).")
+    Duration telemetryAckTimeout;
+
+    @Mixin
+    PersistenceOptions persistenceOptions = new PersistenceOptions();
+
     @Mixin
     CommonOptions common = new CommonOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    /** {@code --telemetry} values. */
+    public enum Switch { on, off }
 
     @Override
     public Integer call() throws Exception {
         Logging.configure(nodeId, common.logLevel);
-        BrokerConfig config = new BrokerConfig(nodeId, mqtt, http,
-                Directories.requireWritable("--data-dir", dataDir), persistence, maxQueueSize, maxPacketSize,
+        Path data = Directories.requireWritable("--data-dir", dataDir);
+        BrokerConfig config = new BrokerConfig(nodeId, mqtt, http, data, persistence, maxQueueSize, maxPacketSize,
                 maxConnections, connectTimeout, shutdownGrace,
                 new ClusterConfig(cluster, peers.stream().filter(Objects::nonNull).toList(), peersDns, peersPort,
-                        peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer));
+                        peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer),
+                telemetryConfig(data));
         BrokerReplica replica = new BrokerReplica(config);
         ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
         try {
@@ -136,6 +182,39 @@ public final class BrokerCommand implements Callable<Integer> {
         }
         signal.await();
         return 0;
+    }
+
+    /**
+     * The tap's configuration; with {@code --telemetry off} the sink's options are not validated (nothing uses
+     * them). A {@code --spool-dir} left at its default becomes {@code <data-dir>/spool}: one spool per replica.
+     */
+    TelemetryConfig telemetryConfig(Path data) {
+        if (telemetry == Switch.off) {
+            return TelemetryConfig.off();
+        }
+        if (!spoolDirChosen()) {
+            persistenceOptions.spoolDir = data.resolve("spool");
+        }
+        List<String> filters = telemetryFilters == null ? List.of()
+                : telemetryFilters.stream().map(String::strip).filter(f -> !f.isEmpty()).toList();
+        return new TelemetryConfig(true, filters, ack, telemetryAckTimeout, persistenceOptions.toConfig());
+    }
+
+    /** True when --spool-dir was given on the command line or in the environment (COLMEIA_SPOOL_DIR). */
+    private boolean spoolDirChosen() {
+        if (spec == null) {
+            return !DEFAULT_SPOOL_DIR.equals(persistenceOptions.spoolDir);
+        }
+        OptionSpec option = spec.findOption("--spool-dir");
+        ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed != null && parsed.hasMatchedOption(option)) {
+            return true;
+        }
+        IDefaultValueProvider provider = spec.commandLine().getDefaultValueProvider();
+        if (provider instanceof EnvironmentDefaults environment) {
+            return environment.suppliesValueFor(option);
+        }
+        return !DEFAULT_SPOOL_DIR.equals(persistenceOptions.spoolDir);
     }
 
     /** HOST:PORT, or an empty value for "none" (null). */

@@ -1,6 +1,7 @@
 package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
+import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.config.InvalidConfigurationException;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ public record BrokerConfig(
         int maxConnections,
         Duration connectTimeout,
         Duration shutdownGrace,
-        ClusterConfig cluster) {
+        ClusterConfig cluster,
+        TelemetryConfig telemetry) {
 
     /** Node ids appear in metrics labels, file names and (later) the cluster protocol. */
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -55,16 +57,27 @@ public record BrokerConfig(
             throw new InvalidConfigurationException("--cluster", "is the same address as --mqtt or --http ("
                     + cluster.listen() + ")");
         }
+        if (telemetry == null) {
+            telemetry = TelemetryConfig.off();
+        }
         if (mqtt.equals(http)) {
             throw new InvalidConfigurationException("--http", "is the same address as --mqtt (" + mqtt + ")");
         }
     }
 
-    /** A standalone replica (no cluster). */
+    /** A replica without the telemetry tap (a pure broker). */
+    public BrokerConfig(String nodeId, HostPort mqtt, HostPort http, Path dataDir, PersistenceMode persistence,
+                        long maxQueueSize, int maxPacketSize, int maxConnections, Duration connectTimeout,
+                        Duration shutdownGrace, ClusterConfig cluster) {
+        this(nodeId, mqtt, http, dataDir, persistence, maxQueueSize, maxPacketSize, maxConnections, connectTimeout,
+                shutdownGrace, cluster, TelemetryConfig.off());
+    }
+
+    /** A standalone replica (no cluster) without the telemetry tap. */
     public BrokerConfig(String nodeId, HostPort mqtt, HostPort http, Path dataDir, PersistenceMode persistence,
                         long maxQueueSize, int maxPacketSize, int maxConnections, Duration connectTimeout,
                         Duration shutdownGrace) {
         this(nodeId, mqtt, http, dataDir, persistence, maxQueueSize, maxPacketSize, maxConnections, connectTimeout,
-                shutdownGrace, ClusterConfig.standalone());
+                shutdownGrace, ClusterConfig.standalone(), TelemetryConfig.off());
     }
 }

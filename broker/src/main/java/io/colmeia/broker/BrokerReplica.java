@@ -5,6 +5,7 @@ import com.codahale.metrics.Metric;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
+import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.colmeia.broker.cluster.ClusterNode;
 import io.colmeia.broker.cluster.forward.Delivery;
@@ -13,10 +14,16 @@ import io.colmeia.broker.extension.ConnectionGate;
 import io.colmeia.broker.hivemq.HiveMqConfigFile;
 import io.colmeia.broker.metrics.DroppedMessages;
 import io.colmeia.broker.metrics.HiveMqMetrics;
+import io.colmeia.broker.telemetry.TelemetryConfig;
+import io.colmeia.broker.telemetry.TelemetryTap;
 import io.colmeia.common.config.InvalidConfigurationException;
 import io.colmeia.common.http.StatusServer;
 import io.colmeia.common.metrics.Metrics;
 import io.colmeia.common.probe.MqttProbe;
+import io.colmeia.persistence.MongoTelemetrySink;
+import io.colmeia.persistence.PersistenceConfig;
+import io.colmeia.persistence.TelemetrySink;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -27,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +59,20 @@ public final class BrokerReplica implements AutoCloseable {
     private DroppedMessages drops;
     private ColmeiaExtension.ExtensionServices services;
     private ClusterNode cluster;
+    private final BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks;
+    private TelemetrySink sink;
 
     public BrokerReplica(BrokerConfig config) {
+        this(config, MongoTelemetrySink::start);
+    }
+
+    /**
+     * A replica whose telemetry sink (when {@code --telemetry on}) comes from {@code sinks} instead of
+     * {@link MongoTelemetrySink#start}: for embedding, and for tests of what clients see when the sink refuses.
+     */
+    public BrokerReplica(BrokerConfig config, BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks) {
         this.config = config;
+        this.sinks = sinks;
         this.registry = Metrics.create("broker", config.nodeId());
         this.gate = new ConnectionGate(registry);
     }
@@ -72,8 +91,18 @@ public final class BrokerReplica implements AutoCloseable {
         if (config.cluster().enabled()) {
             cluster = new ClusterNode(config.nodeId(), config.cluster(), config.maxPacketSize(), registry);
         }
-        ColmeiaExtension extension = new ColmeiaExtension(gate,
-                cluster == null ? List.of() : List.of(cluster.clientInitializer()));
+        // the sink runs before HiveMQ accepts a client; the tap comes first among a client's interceptors, so a
+        // publish the sink refused is not forwarded to peers either (HiveMQ stops at a prevented publish)
+        List<ClientInitializer> initializers = new ArrayList<>();
+        TelemetryConfig telemetry = config.telemetry();
+        if (telemetry.enabled()) {
+            sink = sinks.apply(telemetry.persistence(), registry);
+            initializers.add(new TelemetryTap(sink, telemetry, config.nodeId(), registry).clientInitializer());
+        }
+        if (cluster != null) {
+            initializers.add(cluster.clientInitializer());
+        }
+        ColmeiaExtension extension = new ColmeiaExtension(gate, initializers);
         hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(data)
@@ -103,9 +132,10 @@ public final class BrokerReplica implements AutoCloseable {
         drops.install();
         awaitListener();
         ready.set(true);
-        LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}",
+        LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}",
                 config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), config.mqtt(),
-                config.persistence(), config.maxQueueSize());
+                config.persistence(), config.maxQueueSize(), telemetry.enabled()
+                        ? "on (filters " + telemetry.filters() + ", ack=" + telemetry.ack() + ")" : "off");
     }
 
     public boolean isReady() {
@@ -148,6 +178,14 @@ public final class BrokerReplica implements AutoCloseable {
                 }
             }
         } finally {
+            // HiveMQ takes no more publishes: write or spool what the sink still holds
+            if (sink != null) {
+                try {
+                    sink.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing the telemetry sink: {}", rootMessage(e));
+                }
+            }
             if (drops != null) {
                 drops.stop();
             }

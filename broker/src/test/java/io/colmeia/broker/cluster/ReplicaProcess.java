@@ -52,7 +52,8 @@ final class ReplicaProcess implements AutoCloseable {
                 "--node-id", nodeId, "--mqtt", mqtt.toString(), "--http", http.toString(),
                 "--data-dir", dataDir.toString(), "--persistence", "memory", "--shutdown-grace", "1s",
                 "--cluster", cluster.toString(), "--peers", String.join(",", peers),
-                "--cluster-heartbeat", "500ms", "--cluster-timeout", "3s"));
+                "--cluster-heartbeat", "500ms", "--cluster-timeout", "3s",
+                "--telemetry", "off")); // routing tests: no MongoDB here, and no sink to wait for
         try {
             Files.createDirectories(dataDir);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

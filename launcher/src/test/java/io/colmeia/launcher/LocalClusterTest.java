@@ -130,6 +130,18 @@ class LocalClusterTest {
                 device.publish("no1/mesh/t", "hello".getBytes(StandardCharsets.UTF_8), 1, false);
                 return everywhere.stream().map(e -> e.substring(0, e.indexOf(':'))).distinct().count() == 3;
             });
+            // an acknowledged ESP8266 reading is already in the store
+            device.publish("no1/sala/temperatura", ("{\"Mac\":\"A0:20:A6:15:F5:B5\",\"Data\":\"1511400053\","
+                    + "\"Temperatura\":24.00,\"Umidade\":32.00,\"Luminosidade\":847}").getBytes(StandardCharsets.UTF_8),
+                    1, false);
+            try (com.mongodb.client.MongoClient mongo = com.mongodb.client.MongoClients.create(
+                    store.get("mongodb").asText())) {
+                org.bson.Document reading = mongo.getDatabase("colmeia").getCollection("telemetry")
+                        .find(new org.bson.Document("meta.topic", "no1/sala/temperatura")).first();
+                assertThat(reading).as("stored reading").isNotNull();
+                assertThat(reading.get("temperature", Number.class).doubleValue()).isEqualTo(24.0);
+                assertThat(reading.get("meta", org.bson.Document.class).getString("clientId")).isEqualTo("it-device");
+            }
         } finally {
             device.disconnectForcibly(1000);
             device.close(true);

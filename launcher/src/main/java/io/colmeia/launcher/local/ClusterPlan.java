@@ -74,6 +74,12 @@ final class ClusterPlan {
             List<String> args = new ArrayList<>(List.of("broker", "--node-id", id, "--mqtt", mqtt.toString(),
                     "--http", http.toString(), "--data-dir", data.toString(),
                     "--persistence", shape.brokerPersistence()));
+            if (shape.store()) {
+                args.addAll(List.of("--mongodb-uri",
+                        mongodbUri(new HostPort(LocalAddresses.store(), shape.storePort()))));
+            } else {
+                args.addAll(List.of("--telemetry", "off"));
+            }
             if (shape.brokers() > 1) {
                 args.addAll(List.of("--cluster", links.get(i - 1).toString(), "--peers", join(links)));
             }

@@ -1,0 +1,355 @@
+package io.colmeia.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.colmeia.common.config.EnvironmentDefaults;
+import io.colmeia.launcher.Colmeia;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * The observability story against the real thing: a local cluster (colmeia up) with a little traffic, its
+ * /metrics checked against docs/metrics.md, and a real Prometheus (Debian package) scraping it, through which
+ * every dashboard panel and alert rule expression is evaluated.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class PrometheusQueriesTest {
+
+    private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    @TempDir
+    static Path dir;
+
+    private JsonNode processes;
+    private final List<MqttClient> clients = new ArrayList<>();
+    private final List<Long> pids = new ArrayList<>();
+
+    private String colmeia(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cli = Colmeia.commandLine(new EnvironmentDefaults(Map.of()));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        if (code != 0) {
+            throw new AssertionError("colmeia " + String.join(" ", args) + " exited " + code + "\n" + out + err);
+        }
+        return out.toString();
+    }
+
+    @BeforeAll
+    void startClusterAndDriveTraffic() throws Exception {
+        Path cluster = dir.resolve("cluster");
+        try {
+            colmeia("up", "--detach", "--dir", cluster.toString(), "--heap", "256m",
+                    "--broker-mqtt-port", "" + freePort(), "--ingress-mqtt-port", "" + freePort(),
+                    "--http-port", "" + freePort(), "--dns-port", "" + freePort(), "--cluster-port", "" + freePort(),
+                    "--store-port", "" + freePort(), "--broker-persistence", "memory");
+        } finally {
+            // whatever started is stopped in @AfterAll, even if up failed half-way
+            if (Files.exists(cluster.resolve("run/cluster.json"))) {
+                processes = Repo.JSON.readTree(colmeia("status", "--json", "--dir", cluster.toString()))
+                        .path("processes");
+                processes.forEach(p -> pids.add(p.path("pid").asLong()));
+            }
+        }
+        driveTraffic();
+    }
+
+    @AfterAll
+    void stopCluster() {
+        for (MqttClient client : clients) {
+            try {
+                client.disconnectForcibly(1000, 1000);
+                client.close(true);
+            } catch (Exception ignored) {
+                // the cluster is going away anyway
+            }
+        }
+        try {
+            colmeia("down", "--dir", dir.resolve("cluster").toString(), "--timeout", "10s");
+        } catch (AssertionError e) {
+            System.err.println(e.getMessage());
+        }
+        pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    /** Telemetry through both ingress nodes, a subscriber (so replicas forward to each other), DNS queries. */
+    private void driveTraffic() throws Exception {
+        List<String> ingress = addresses("ingress", "mqtt");
+        MqttClient subscriber = connect(ingress.get(1), "obs-subscriber");
+        subscriber.subscribe("no1/#", 1);
+        for (int i = 0; i < 6; i++) {
+            MqttClient device = connect(ingress.get(i % ingress.size()), "obs-device-" + i);
+            for (int n = 0; n < 3; n++) {
+                String payload = "{\"Mac\":\"AA:BB:CC:DD:EE:0" + i + "\",\"Temperatura\":" + (20 + n)
+                        + ",\"Umidade\":55,\"Luminosidade\":300}";
+                device.publish("no1/sala" + i + "/leitura", payload.getBytes(StandardCharsets.UTF_8), 1, false);
+            }
+            device.publish("no1/raw" + i, "not json".getBytes(StandardCharsets.UTF_8), 0, false);
+        }
+        String[] dns = addresses("dns", "dns").get(0).split(":");
+        SimpleResolver resolver = new SimpleResolver(InetAddress.getByName(dns[0]));
+        resolver.setPort(Integer.parseInt(dns[1]));
+        resolver.setTimeout(Duration.ofSeconds(3));
+        Message answer = resolver.send(Message.newQuery(Record.newRecord(
+                Name.fromString("mqtt.colmeia.internal."), Type.A, DClass.IN)));
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        Message refused = resolver.send(Message.newQuery(Record.newRecord(
+                Name.fromString("example.org."), Type.A, DClass.IN)));
+        assertThat(refused.getRcode()).isEqualTo(Rcode.REFUSED);
+    }
+
+    private MqttClient connect(String hostPort, String clientId) throws Exception {
+        MqttClient client = new MqttClient("tcp://" + hostPort, clientId, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(true);
+        options.setConnectionTimeout(10);
+        client.connect(options);
+        clients.add(client);
+        return client;
+    }
+
+    @Test
+    void everyProcessExposesTheCatalogueAndNothingOutsideIt() throws Exception {
+        Map<String, Observability.CatalogueEntry> catalogue = Observability.catalogue();
+        assertThat(catalogue).hasSizeGreaterThan(50);
+        Set<String> exposed = new TreeSet<>();
+        Map<String, String> unlabelled = new TreeMap<>();
+        for (JsonNode process : processes) {
+            String id = process.path("id").asText();
+            String text = get("http://" + process.path("http").asText() + "/metrics").body();
+            for (String line : text.split("\n")) {
+                if (line.startsWith("# TYPE ")) {
+                    exposed.add(line.split(" ")[2]);
+                } else if (!line.startsWith("#") && !line.isBlank() && !line.contains("node=\"" + id + "\"")) {
+                    unlabelled.put(line.split("[{ ]")[0], id);
+                }
+            }
+        }
+        assertThat(unlabelled).as("series without node=\"<id>\"").isEmpty();
+
+        Set<String> missing = new TreeSet<>();
+        catalogue.values().stream().filter(Observability.CatalogueEntry::always).map(Observability.CatalogueEntry::name)
+                .filter(name -> !exposed.contains(name)).forEach(missing::add);
+        assertThat(missing).as("docs/metrics.md says 'always' but no process exposes them").isEmpty();
+
+        Set<String> undocumented = new TreeSet<>();
+        exposed.stream().filter(name -> name.startsWith("colmeia_"))
+                .filter(name -> !catalogue.containsKey(Observability.family(name, catalogue)))
+                .forEach(undocumented::add);
+        assertThat(undocumented).as("colmeia_* families exposed but missing from docs/metrics.md").isEmpty();
+
+        // 'on event' metrics are not exposed until their event: the code must at least register them by name
+        String sources = mainSources();
+        Set<String> unregistered = new TreeSet<>();
+        catalogue.values().stream().filter(e -> !e.always() && e.name().startsWith("colmeia_"))
+                .map(Observability.CatalogueEntry::name)
+                .filter(name -> !exposed.contains(name) && !sources.contains("\"" + name + "\""))
+                .forEach(unregistered::add);
+        assertThat(unregistered).as("catalogue names no code registers").isEmpty();
+    }
+
+    @Test
+    void everyDashboardPanelAndAlertRuleEvaluatesInARealPrometheus() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PROMETHEUS),
+                "Prometheus is not installed (/usr/bin/prometheus; Debian: apt-get install -y prometheus)");
+        Path work = Files.createDirectories(dir.resolve("prometheus"));
+        String listen = "127.0.0.1:" + freePort();
+        Files.writeString(work.resolve("prometheus.yml"), scrapeConfig());
+        Path log = work.resolve("prometheus.log");
+        Process prometheus = new ProcessBuilder(PROMETHEUS.toString(),
+                "--config.file=" + work.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + Files.createDirectories(work.resolve("data")),
+                "--web.listen-address=" + listen)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String api = "http://" + listen;
+            await("Prometheus ready", Duration.ofSeconds(20), log, () -> get(api + "/-/ready").statusCode() == 200);
+            int targets = processes.size();
+            // every process scraped, and enough samples after the traffic for rate() windows
+            await("every process scraped", Duration.ofSeconds(20), log,
+                    () -> query(api, "count(up{job=\"colmeia\"} == 1)").path("result").path(0).path("value").path(1)
+                            .asText("0").equals("" + targets));
+            Thread.sleep(3000);
+
+            // alert rules: Prometheus loaded the repository's alerts.yml; every rule evaluates without error
+            Map<String, String> ruleHealth = new LinkedHashMap<>();
+            await("rules evaluated", Duration.ofSeconds(10), log, () -> {
+                ruleHealth.clear();
+                for (JsonNode group : getJson(api + "/api/v1/rules").path("data").path("groups")) {
+                    for (JsonNode rule : group.path("rules")) {
+                        ruleHealth.put(rule.path("name").asText(), rule.path("health").asText()
+                                + " " + rule.path("lastError").asText());
+                    }
+                }
+                return ruleHealth.size() == Observability.alertQueries().size()
+                        && ruleHealth.values().stream().allMatch(h -> h.startsWith("ok"));
+            });
+            for (Observability.Query q : Observability.alertQueries()) {
+                JsonNode response = queryResponse(api, q.expr());
+                assertThat(response.path("status").asText()).as("%s: %s -> %s", q.source(), q.expr(), response)
+                        .isEqualTo("success");
+            }
+
+            // dashboards: every panel expression parses and returns data
+            List<Observability.Query> panels = Observability.dashboardQueries();
+            assertThat(panels).hasSizeGreaterThan(20);
+            Map<String, String> empty = new LinkedHashMap<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            do {
+                empty.clear();
+                for (Observability.Query q : panels) {
+                    JsonNode response = queryResponse(api, Observability.promql(q.expr()));
+                    assertThat(response.path("status").asText()).as("%s: %s -> %s", q.source(), q.expr(), response)
+                            .isEqualTo("success");
+                    if (response.path("data").path("result").isEmpty()) {
+                        empty.put(q.source(), q.expr());
+                    }
+                }
+                if (!empty.isEmpty()) {
+                    Thread.sleep(1000);
+                }
+            } while (!empty.isEmpty() && System.nanoTime() < deadline);
+            assertThat(empty).as("dashboard panels returning no data").isEmpty();
+        } finally {
+            prometheus.destroy();
+            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The local cluster's scrape config, as deploy/prometheus/prometheus-local.yml shapes it, at a 1 s interval. */
+    private String scrapeConfig() {
+        StringBuilder yml = new StringBuilder("""
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                rule_files:
+                  - %s
+                scrape_configs:
+                  - job_name: colmeia
+                    static_configs:
+                """.formatted(Repo.root().resolve("deploy/prometheus/alerts.yml").toAbsolutePath().normalize()));
+        for (JsonNode p : processes) {
+            yml.append("      - targets: [\"").append(p.path("http").asText()).append("\"]\n")
+                    .append("        labels: {role: ").append(p.path("role").asText()).append("}\n");
+        }
+        return yml.toString();
+    }
+
+    private JsonNode query(String api, String promql) throws IOException, InterruptedException {
+        JsonNode response = queryResponse(api, promql);
+        assertThat(response.path("status").asText()).as("%s -> %s", promql, response).isEqualTo("success");
+        return response.path("data");
+    }
+
+    private JsonNode queryResponse(String api, String promql) throws IOException, InterruptedException {
+        return getJson(api + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode getJson(String url) throws IOException, InterruptedException {
+        return Repo.JSON.readTree(get(url).body());
+    }
+
+    private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Duration timeout, Path log, Condition condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.holds()) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(250);
+        }
+        String tail = Files.exists(log) ? String.join("\n", Files.readAllLines(log).stream()
+                .skip(Math.max(0, Files.readAllLines(log).size() - 20)).toList()) : "";
+        fail("timed out waiting for " + what + (last == null ? "" : " (" + last + ")") + "\nprometheus log:\n" + tail);
+    }
+
+    private List<String> addresses(String role, String field) {
+        List<String> result = new ArrayList<>();
+        processes.forEach(p -> {
+            if (p.path("role").asText().equals(role)) {
+                result.add(p.path(field).asText());
+            }
+        });
+        assertThat(result).as("%s processes", role).isNotEmpty();
+        return result;
+    }
+
+    private static String mainSources() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.walk(Repo.root())) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/")
+                    && !p.toString().contains("/target/")).toList()) {
+                all.append(Files.readString(f));
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return all.toString();
+    }
+
+    /** A port free on every loopback address the cluster uses (Linux: binding the wildcard covers them all). */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

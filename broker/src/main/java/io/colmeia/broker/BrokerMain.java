@@ -1,7 +1,7 @@
 package io.colmeia.broker;
 
+import io.colmeia.common.config.CommandLines;
 import io.colmeia.common.config.EnvironmentDefaults;
-import picocli.CommandLine;
 
 /** Runs {@code colmeia broker} on its own (e.g. a replica process started by tests); options as documented there. */
 public final class BrokerMain {
@@ -10,8 +10,6 @@ public final class BrokerMain {
     }
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new BrokerCommand());
-        cli.setDefaultValueProvider(new EnvironmentDefaults());
-        System.exit(cli.execute(args));
+        System.exit(CommandLines.standard(new BrokerCommand(), new EnvironmentDefaults()).execute(args));
     }
 }

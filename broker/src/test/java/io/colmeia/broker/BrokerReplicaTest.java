@@ -1,5 +1,6 @@
 package io.colmeia.broker;
 
+import io.colmeia.common.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,8 +37,8 @@ class BrokerReplicaTest {
 
     @BeforeAll
     void startReplica(@TempDir Path dataDir) {
-        mqtt = TestPorts.free("127.0.1.11");
-        http = TestPorts.free("127.0.1.11");
+        mqtt = FreePorts.on("127.0.1.11");
+        http = FreePorts.on("127.0.1.11");
         replica = new BrokerReplica(new BrokerConfig("test-broker", mqtt, http, dataDir,
                 BrokerConfig.PersistenceMode.memory, 5, 1_048_576, -1, Duration.ofSeconds(10),
                 Duration.ofSeconds(5)));

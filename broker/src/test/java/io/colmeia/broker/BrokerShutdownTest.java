@@ -1,5 +1,6 @@
 package io.colmeia.broker;
 
+import io.colmeia.common.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,8 +31,8 @@ class BrokerShutdownTest {
 
     @Test
     void closeDisconnectsMqtt5ClientsWithServerShuttingDownAndReleasesThePorts() throws Exception {
-        HostPort mqtt = TestPorts.free("127.0.1.12");
-        HostPort http = TestPorts.free("127.0.1.12");
+        HostPort mqtt = FreePorts.on("127.0.1.12");
+        HostPort http = FreePorts.on("127.0.1.12");
         BrokerReplica replica = new BrokerReplica(new BrokerConfig("stopping-broker", mqtt, http, dataDir,
                 BrokerConfig.PersistenceMode.file, 1000, 1_048_576, -1, Duration.ofSeconds(10),
                 Duration.ofSeconds(5)));

@@ -1,7 +1,7 @@
 package io.colmeia.emulator;
 
+import io.colmeia.common.config.CommandLines;
 import io.colmeia.common.config.EnvironmentDefaults;
-import io.colmeia.common.config.InvalidConfigurationException;
 import io.colmeia.emulator.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,17 +29,6 @@ public final class EmulatorMain implements Runnable {
     }
 
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new EmulatorMain());
-        cli.setDefaultValueProvider(new EnvironmentDefaults());
-        cli.setCaseInsensitiveEnumValuesAllowed(true);
-        cli.setExecutionExceptionHandler((ex, line, parseResult) -> {
-            if (ex instanceof InvalidConfigurationException bad) {
-                line.getErr().println(line.getCommandName() + ": invalid " + bad.getMessage());
-                return 2;
-            }
-            line.getErr().println(line.getCommandName() + " failed: " + ex);
-            return 1;
-        });
-        return cli.execute(args);
+        return CommandLines.standard(new EmulatorMain(), new EnvironmentDefaults()).execute(args);
     }
 }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.colmeia.common.config.HostPort;
 import io.colmeia.ingress.support.Clients;
-import io.colmeia.ingress.support.FreePorts;
+import io.colmeia.common.testing.FreePorts;
 import io.colmeia.ingress.support.Mosquitto;
 import io.colmeia.ingress.support.Packets;
 import io.colmeia.ingress.support.RawClient;

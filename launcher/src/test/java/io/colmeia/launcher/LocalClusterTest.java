@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.colmeia.common.config.EnvironmentDefaults;
+import io.colmeia.common.testing.FreePorts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -240,21 +241,10 @@ class LocalClusterTest {
         assertThat(state).doesNotExist();
     }
 
-    /** A port free on the broker and ingress addresses, so tests never collide with a developer's cluster. */
-    private static int freePortOnBrokerAddresses() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port;
-            try (ServerSocket probe = new ServerSocket()) {
-                probe.bind(new InetSocketAddress("127.0.1.1", 0));
-                port = probe.getLocalPort();
-            }
-            if (!listening("127.0.1.2", port) && !listening("127.0.1.3", port) && !listening("127.0.2.1", port)
-                    && !listening("127.0.2.2", port) && !listening("127.0.3.1", port) && !listening("127.0.4.1", port)
-                    && port != 1883 && port != 9100 && port != 5353 && port != 7946 && port != 27017) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free port on 127.0.1.1-3");
+    /** A port free on every address of the local cluster, so tests never collide with a developer's cluster. */
+    private static int freePortOnBrokerAddresses() {
+        return FreePorts.onAll("127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.2.1", "127.0.2.2", "127.0.3.1",
+                "127.0.4.1");
     }
 
     /** The A records a device gets for the cluster name from colmeia's DNS server, in answer order. */

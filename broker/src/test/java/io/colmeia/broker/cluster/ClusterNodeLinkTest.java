@@ -1,5 +1,6 @@
 package io.colmeia.broker.cluster;
 
+import io.colmeia.common.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,8 +37,8 @@ class ClusterNodeLinkTest {
 
     @Test
     void qos1MessagesSurviveALinkDropExactlyOnceAndInOrder() {
-        HostPort a = FreePorts.free("127.0.1.41");
-        HostPort b = FreePorts.free("127.0.1.42");
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
         RecordingBroker brokerB = new RecordingBroker();
         ClusterNode nodeA = node("node-a", a, List.of(b), new RecordingBroker(), List.of());
         ClusterNode nodeB = node("node-b", b, List.of(a), brokerB, List.of("t/#"));
@@ -59,8 +60,8 @@ class ClusterNodeLinkTest {
 
     @Test
     void sendsOnlyToAPeerWhoseRoutesMatch() {
-        HostPort a = FreePorts.free("127.0.1.41");
-        HostPort b = FreePorts.free("127.0.1.42");
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
         RecordingBroker brokerB = new RecordingBroker();
         ClusterNode nodeA = node("node-a", a, List.of(b), new RecordingBroker(), List.of());
         node("node-b", b, List.of(a), brokerB, List.of("wanted/+"));
@@ -73,8 +74,8 @@ class ClusterNodeLinkTest {
 
     @Test
     void aNodeJoiningLaterReceivesTheRetainedSetAndKeepsNewerLocalOnes() {
-        HostPort a = FreePorts.free("127.0.1.41");
-        HostPort b = FreePorts.free("127.0.1.42");
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
         RecordingBroker brokerA = new RecordingBroker();
         brokerA.retained.put("r/1", Message.simple("r/1", 1, true, "from-a".getBytes()));
         brokerA.retained.put("r/2", Message.simple("r/2", 1, true, "from-a".getBytes()));
@@ -89,7 +90,7 @@ class ClusterNodeLinkTest {
 
     @Test
     void anAddressThatIsThisNodeItselfIsNotLinked() throws Exception {
-        HostPort a = FreePorts.free("127.0.1.41");
+        HostPort a = FreePorts.on("127.0.1.41");
         ClusterConfig config = new ClusterConfig(a, List.of(), "replicas.test", 0, Duration.ofMillis(200),
                 Duration.ofMillis(100), Duration.ofSeconds(1), 1000);
         ClusterNode self = new ClusterNode("node-a", config, 65_536, new SimpleMeterRegistry(),
@@ -102,8 +103,8 @@ class ClusterNodeLinkTest {
 
     @Test
     void whenOnlyTheHigherIdKnowsThePeerTheLowerIdIsToldToDialAndOneLinkComesUp() {
-        HostPort a = FreePorts.free("127.0.1.41");
-        HostPort b = FreePorts.free("127.0.1.42");
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
         ClusterNode nodeA = node("node-a", a, List.of(), new RecordingBroker(), List.of());
         ClusterNode nodeB = node("node-b", b, List.of(a), new RecordingBroker(), List.of());
         await().atMost(WAIT).until(() -> nodeA.peerStates().equals(Map.of("node-b", "up"))
@@ -112,8 +113,8 @@ class ClusterNodeLinkTest {
 
     @Test
     void peersFoundThroughDnsAreLinked() {
-        HostPort a = FreePorts.free("127.0.1.41");
-        HostPort b = FreePorts.free("127.0.1.42");
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
         ClusterConfig config = new ClusterConfig(a, List.of(), "replicas.test", b.port(), Duration.ofMillis(200),
                 Duration.ofMillis(100), Duration.ofSeconds(1), 1000);
         ClusterNode nodeA = new ClusterNode("node-a", config, 65_536, new SimpleMeterRegistry(),

@@ -1,5 +1,6 @@
 package io.colmeia.broker.cluster;
 
+import io.colmeia.common.testing.FreePorts;
 import io.colmeia.common.config.HostPort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,9 +36,9 @@ final class ReplicaProcess implements AutoCloseable {
 
     ReplicaProcess(String nodeId, String host, Path dataDir) {
         this.nodeId = nodeId;
-        this.mqtt = FreePorts.free(host);
-        this.http = FreePorts.free(host);
-        this.cluster = FreePorts.free(host);
+        this.mqtt = FreePorts.on(host);
+        this.http = FreePorts.on(host);
+        this.cluster = FreePorts.on(host);
         this.dataDir = dataDir;
     }
 

@@ -1,5 +1,6 @@
 package io.colmeia.broker.telemetry;
 
+import io.colmeia.common.testing.FreePorts;
 import io.colmeia.broker.BrokerConfig;
 import io.colmeia.broker.cluster.ClusterConfig;
 import io.colmeia.common.config.HostPort;
@@ -8,9 +9,6 @@ import io.colmeia.persistence.store.EmbeddedStore;
 import io.colmeia.persistence.store.StoreConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,14 +27,6 @@ final class TelemetryFixtures {
     private TelemetryFixtures() {
     }
 
-    static HostPort free(String host) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(host, 0));
-            return new HostPort(host, socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** The embedded store on {@code address}, its data in {@code dir} (same both: the same store again). */
     static EmbeddedStore store(HostPort address, Path dir) {
@@ -52,8 +42,8 @@ final class TelemetryFixtures {
     }
 
     static BrokerConfig replica(String nodeId, String host, Path dataDir, TelemetryConfig telemetry) {
-        HostPort mqtt = free(host);
-        HostPort http = free(host);
+        HostPort mqtt = FreePorts.on(host);
+        HostPort http = FreePorts.on(host);
         return new BrokerConfig(nodeId, mqtt, http, dataDir, BrokerConfig.PersistenceMode.memory, 1000, 1_048_576,
                 -1, Duration.ofSeconds(10), Duration.ofSeconds(1), ClusterConfig.standalone(), telemetry);
     }

@@ -1,5 +1,6 @@
 package io.colmeia.broker.telemetry;
 
+import io.colmeia.common.testing.FreePorts;
 import static io.colmeia.broker.telemetry.TelemetryFixtures.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,7 +38,7 @@ class TelemetryOffAndRefusedTest {
 
     @Test
     void withTelemetryOffNothingIsWrittenAndPublishesAreDeliveredAsUsual() throws Exception {
-        HostPort storeAddress = TelemetryFixtures.free("127.0.4.3");
+        HostPort storeAddress = FreePorts.on("127.0.4.3");
         List<String> received = new CopyOnWriteArrayList<>();
         try (EmbeddedStore store = TelemetryFixtures.store(storeAddress, dir.resolve("store"));
              MongoClient mongo = MongoClients.create(store.connectionString())) {
@@ -68,7 +69,7 @@ class TelemetryOffAndRefusedTest {
      */
     @Test
     void whenTheSinkRefusesNoClientGetsASuccessAckAndNoSubscriberTheMessage() throws Exception {
-        HostPort unreachable = TelemetryFixtures.free("127.0.4.5");
+        HostPort unreachable = FreePorts.on("127.0.4.5");
         TelemetryConfig telemetry = TelemetryFixtures.on(TelemetryFixtures.sink(
                 "mongodb://" + unreachable + "/?replicaSet=rs0", dir.resolve("broker/spool")));
         BrokerReplica replica = new BrokerReplica(TelemetryFixtures.replica("refuse-1", "127.0.4.6",

@@ -1,5 +1,6 @@
 package io.colmeia.broker.telemetry;
 
+import io.colmeia.common.testing.FreePorts;
 import static io.colmeia.broker.telemetry.TelemetryFixtures.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -41,7 +42,7 @@ class TelemetryTapTest {
     @BeforeAll
     void start(@TempDir Path dir) {
         this.dir = dir;
-        storeAddress = TelemetryFixtures.free("127.0.4.1");
+        storeAddress = FreePorts.on("127.0.4.1");
         store = TelemetryFixtures.store(storeAddress, dir.resolve("store"));
         String uri = "mongodb://" + storeAddress + "/?replicaSet=rs0";
         replica = new BrokerReplica(TelemetryFixtures.replica("tap-1", "127.0.4.2", dir.resolve("broker"),

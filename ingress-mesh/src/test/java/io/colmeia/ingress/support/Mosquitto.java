@@ -1,5 +1,6 @@
 package io.colmeia.ingress.support;
 
+import io.colmeia.common.testing.FreePorts;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.probe.MqttProbe;
 import java.io.IOException;

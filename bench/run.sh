@@ -30,6 +30,9 @@ Options:
   --colmeia-port P      loopback port for the colmeia replica this script starts (default: 18831)
   --no-mosquitto        measure colmeia only (no ratios)
   --nagle               clients leave Nagle on (like MQTT.js / Node-RED) instead of TCP_NODELAY
+  --persist             the colmeia replica also persists telemetry (ack=persisted) to an embedded store
+                        this script starts; by default telemetry is off, like the baseline, which stores
+                        nothing
   --tool auto|launcher|module
                         run the load tool as `./colmeia bench` (launcher), from the device-emulator
                         module's own build (module), or the launcher when it offers bench (default: auto)
@@ -50,6 +53,7 @@ mosquitto_port=18830
 colmeia_port=18831
 with_mosquitto=true
 nodelay="--tcp-nodelay"
+persist=false
 out="$root/bench/results"
 tool=auto
 
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
         --colmeia-port) colmeia_port="$2"; shift ;;
         --no-mosquitto) with_mosquitto=false ;;
         --nagle) nodelay="--no-tcp-nodelay" ;;
+        --persist) persist=true ;;
         --out) out="$2"; shift ;;
         --tool) tool="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -175,8 +180,18 @@ if [ -n "$colmeia_target" ]; then
 else
     port_in_use "$colmeia_port" && { echo "bench/run.sh: port $colmeia_port is in use; pick --colmeia-port" >&2; exit 1; }
     http_port=$((colmeia_port + 1000))
+    telemetry=(--telemetry off)
+    if [ "$persist" = true ]; then
+        store_port=$((colmeia_port + 2000))
+        port_in_use "$store_port" && { echo "bench/run.sh: port $store_port (store) is in use" >&2; exit 1; }
+        "$root/colmeia" store --node-id bench-store --listen "127.0.0.1:$store_port" \
+            --http "127.0.0.1:$((store_port + 1))" --data-dir "$work/store" --log-level WARN >"$work/store.log" 2>&1 &
+        pids+=("$!")
+        wait_for_port "$store_port" 180 || { echo "bench/run.sh: store did not start:" >&2; tail -n 30 "$work/store.log" >&2; exit 1; }
+        telemetry=(--mongodb-uri "mongodb://127.0.0.1:$store_port/?replicaSet=rs0" --ack persisted)
+    fi
     "$root/colmeia" broker --node-id bench-broker --mqtt "127.0.0.1:$colmeia_port" --http "127.0.0.1:$http_port" \
-        --persistence memory --data-dir "$work/broker" --log-level WARN >"$work/broker.log" 2>&1 &
+        --persistence memory --data-dir "$work/broker" --log-level WARN "${telemetry[@]}" >"$work/broker.log" 2>&1 &
     colmeia_pid=$!
     pids+=("$colmeia_pid")
     wait_for_port "$colmeia_port" 180 || { echo "bench/run.sh: colmeia broker did not start:" >&2; tail -n 30 "$work/broker.log" >&2; exit 1; }
@@ -187,7 +202,7 @@ else
     # ./colmeia execs java, so this pid is the broker JVM itself
     targets+=("colmeia=127.0.0.1:$colmeia_port")
     target_pids+=("colmeia=$colmeia_pid")
-    echo "target: colmeia broker replica (in-memory) on 127.0.0.1:$colmeia_port (pid $colmeia_pid)"
+    echo "target: colmeia broker replica (in-memory, telemetry persisted: $persist) on 127.0.0.1:$colmeia_port (pid $colmeia_pid)"
 fi
 if $with_mosquitto; then
     targets+=("mosquitto=127.0.0.1:$mosquitto_port")

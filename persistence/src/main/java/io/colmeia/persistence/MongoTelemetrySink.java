@@ -48,6 +48,8 @@ public final class MongoTelemetrySink implements TelemetrySink {
     private final MongoClient client;
     private final Schema schema;
     private final MongoWriter writer;
+    /** A batch is written once no new message arrived for this long (or at --batch-linger at the latest). */
+    private static final long ARRIVAL_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private final Spool spool;
     private final BlockingQueue<Pending> queue;
     private final Thread writerThread;
@@ -178,7 +180,10 @@ public final class MongoTelemetrySink implements TelemetrySink {
                     if (batch.size() >= config.batchSize() || remaining <= 0) {
                         break;
                     }
-                    Pending next = queue.poll(remaining, TimeUnit.NANOSECONDS);
+                    // Group commit: a batch waits for more only while messages keep coming. A device waits for
+                    // its PUBACK, and HiveMQ hands a client's next publish over only after that, so lingering on
+                    // a quiet queue would only add latency (and cap each client at one message per linger).
+                    Pending next = queue.poll(Math.min(remaining, ARRIVAL_GAP_NANOS), TimeUnit.NANOSECONDS);
                     if (next == null) {
                         break;
                     }

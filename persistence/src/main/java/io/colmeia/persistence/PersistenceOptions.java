@@ -40,7 +40,8 @@ public class PersistenceOptions {
 
     @Option(names = "--batch-linger", defaultValue = "20ms", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
-            description = "Longest time the first message of a batch waits for more (default: ${DEFAULT-VALUE}).")
+            description = "Longest time a batch waits to fill while messages keep arriving; it is written as soon as"
+                    + " none arrives for 1 ms (default: ${DEFAULT-VALUE}).")
     public Duration batchLinger;
 
     @Option(names = "--queue-capacity", defaultValue = "100000", paramLabel = "N",

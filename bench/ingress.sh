@@ -30,11 +30,11 @@ loopback. Then:
      (/metrics colmeia_ingress_replica_healthy) and HAProxy (stats socket) mark it down; then SIGCONT.
 
 Options:
-  --quick               short runs: warm-up 3s, 2 rounds of 5s, at most 100k messages per run
+  --quick               short runs: warm-up 3s, 2 rounds of 5s, at most 400k messages per full-speed run
   --rounds N            measured rounds per target (default: 3; --quick: 2)
   --duration D          publishing time per run, e.g. 10s (default: 10s; --quick: 5s)
   --warmup D            uncounted warm-up per target (default: 5s; --quick: 3s)
-  --max-messages N      messages per full-speed run at most (default: 300000; --quick: 100000)
+  --max-messages N      messages per full-speed run at most (default: 1000000; --quick: 400000)
   --paced-rate N        total msg/s of the latency phase (default: 2000)
   --connections N       idle connections of the memory phase (default: 9000; each costs the proxy 2
                         file descriptors, the hard limit here is 20,000 per process)
@@ -84,9 +84,9 @@ while [ $# -gt 0 ]; do
 done
 
 if $quick; then
-    : "${rounds:=2}" "${duration:=5s}" "${warmup:=3s}" "${max_messages:=100000}"
+    : "${rounds:=2}" "${duration:=5s}" "${warmup:=3s}" "${max_messages:=400000}"
 else
-    : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=300000}"
+    : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=1000000}"
 fi
 
 seconds_of() { # 500ms / 10s / 2m -> whole seconds (rounded up)
@@ -169,10 +169,10 @@ heap_used_kib() { # live heap after a full GC
     timeout 30 "$jcmd_bin" "$1" GC.run >/dev/null 2>&1 || true
     sleep 1
     timeout 30 "$jcmd_bin" "$1" GC.heap_info 2>/dev/null | awk '/ heap +total/ {
-        for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
+        for (i = 1; i <= NF; i++) if ($i == "used" && !done) { v = $(i + 1); sub(/K,?$/, "", v); print v; done = 1 } }' || true
 }
 metric() { # url, metric regex -> first value
-    curl -fsS --max-time 2 "$1" 2>/dev/null | awk -v re="$2" '$0 !~ /^#/ && $1 ~ re {print $2; exit}'
+    { curl -fsS --max-time 2 "$1" 2>/dev/null || true; } | awk -v re="$2" '$0 !~ /^#/ && $1 ~ re && !done {print $2; done = 1}'
 }
 
 # ---- HAProxy from Debian ----
@@ -328,7 +328,7 @@ if has_phase throughput; then
     run_bench throughput-qos1 throughput --qos 1 --sub-qos 1 --max-messages "$max_messages"
 fi
 if has_phase latency; then
-    run_bench paced-qos1 throughput --qos 1 --sub-qos 1 --rate "$paced_rate" --max-messages "$max_messages"
+    run_bench paced-qos1 throughput --qos 1 --sub-qos 1 --rate "$paced_rate"
 fi
 
 # ---- memory per idle proxied connection ----
@@ -362,7 +362,7 @@ memory_phase() { # name, pid, host, port
     sleep 5 # let the connections settle (first readings relayed)
     rss1=$(rss_kib "$pid")
     [ "$name" = haproxy ] || heap1=$(heap_used_kib "$pid")
-    rss1=$(( rss1 > $(rss_kib "$pid") ? rss1 : $(rss_kib "$pid") ))
+    local rss2; rss2=$(rss_kib "$pid") # after the full GC of the heap reading (the JVM may give pages back)
     kill -TERM "$emu_pid" 2>/dev/null || true
     for _ in $(seq 1 150); do kill -0 "$emu_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$emu_pid" 2>/dev/null || true
@@ -373,6 +373,7 @@ memory_phase() { # name, pid, host, port
     fi
     [ "${n:-0}" -gt 0 ] || return 0
     local line="memory $name: $n connections (ramp $((t1 - t0)) s): RSS ${rss0} -> ${rss1} KiB = $(( (rss1 - rss0) * 1024 / n )) B/connection"
+    [ "$name" = haproxy ] || line="$line (after a full GC: ${rss2} KiB = $(( (rss2 - rss0) * 1024 / n )) B/connection)"
     if [ -n "$heap0" ] && [ -n "${heap1:-}" ]; then
         line="$line; live heap after full GC ${heap0} -> ${heap1} KiB = $(( (heap1 - heap0) * 1024 / n )) B/connection"
     fi

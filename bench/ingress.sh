@@ -30,11 +30,14 @@ loopback. Then:
      (/metrics colmeia_ingress_replica_healthy) and HAProxy (stats socket) mark it down; then SIGCONT.
 
 Options:
-  --quick               short runs: warm-up 3s, 2 rounds of 5s, at most 400k messages per full-speed run
-  --rounds N            measured rounds per target (default: 3; --quick: 2)
+  --quick               short runs: warm-up 3s, 4 rounds of at most 5s / 100k messages per full-speed run
+  --rounds N            measured rounds per target (default: 3; --quick: 4)
   --duration D          publishing time per run, e.g. 10s (default: 10s; --quick: 5s)
   --warmup D            uncounted warm-up per target (default: 5s; --quick: 3s)
-  --max-messages N      messages per full-speed run at most (default: 1000000; --quick: 400000)
+  --max-messages N      messages per full-speed run at most (default: 200000; --quick: 100000). Above
+                        ~100k at full speed, the colmeia replica acknowledges everything but drops
+                        messages to the subscriber (queue_full) on every path: then it measures the
+                        broker, not the proxy
   --paced-rate N        total msg/s of the latency phase (default: 2000)
   --connections N       idle connections of the memory phase (default: 9000; each costs the proxy 2
                         file descriptors, the hard limit here is 20,000 per process)
@@ -84,9 +87,9 @@ while [ $# -gt 0 ]; do
 done
 
 if $quick; then
-    : "${rounds:=2}" "${duration:=5s}" "${warmup:=3s}" "${max_messages:=400000}"
+    : "${rounds:=4}" "${duration:=5s}" "${warmup:=3s}" "${max_messages:=100000}"
 else
-    : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=1000000}"
+    : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=200000}"
 fi
 
 seconds_of() { # 500ms / 10s / 2m -> whole seconds (rounded up)

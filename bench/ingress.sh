@@ -92,14 +92,8 @@ else
     : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=200000}"
 fi
 
-seconds_of() { # 500ms / 10s / 2m -> whole seconds (rounded up)
-    case "$1" in
-        *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
-        *s) echo "${1%s}" ;;
-        *m) echo $(( ${1%m} * 60 )) ;;
-        *) echo "bench/ingress.sh: '$1' is not a duration like 10s" >&2; exit 2 ;;
-    esac
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 case "$rounds$paced_rate$connections$probe_failures$base_port$max_messages" in
     *[!0-9]*) echo "bench/ingress.sh: numbers expected" >&2; exit 2 ;;
 esac

@@ -87,14 +87,8 @@ else
     : "${rounds:=3}" "${duration:=10s}" "${warmup:=5s}" "${max_messages:=1000000}"
 fi
 
-seconds_of() { # 500ms / 10s / 2m -> whole seconds (rounded up)
-    case "$1" in
-        *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
-        *s) echo "${1%s}" ;;
-        *m) echo $(( ${1%m} * 60 )) ;;
-        *) echo "bench/run.sh: '$1' is not a duration like 10s" >&2; exit 2 ;;
-    esac
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 case "$rounds$qos0_rate$devices$mosquitto_port$colmeia_port" in *[!0-9]*) echo "bench/run.sh: numbers expected" >&2; exit 2 ;; esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench/run.sh: --rounds must be 1..20" >&2; exit 2; }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: dnsperf against colmeia's DNS server and against BIND 9 serving the same zone, in one run.
 # Needs Debian packages dnsperf and bind9 (apt-get install dnsperf bind9) and python3.
-# Usage: dns-server/bench/dns-vs-bind.sh [SECONDS]   (run from the repository root)
+# Usage: bench/dns.sh [SECONDS]
 # COLMEIA_DNS_CMD overrides how the server is started (default: ./colmeia dns).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN="${1:-10}"
 DNS_CMD="${COLMEIA_DNS_CMD:-./colmeia dns}"

@@ -80,7 +80,7 @@ public final class BrokerReplica implements AutoCloseable {
     public synchronized void start() {
         long begin = System.nanoTime();
         status = StatusServer.start("--http", config.http(), registry, ready::get);
-        requireFree(config.mqtt().toSocketAddress().getPort());
+        requireFreeMqttAddress();
         Path conf = HiveMqConfigFile.write(config, config.dataDir().resolve("conf"));
         Path data = createDir(config.dataDir().resolve("data"));
         Path extensions = createDir(config.dataDir().resolve("extensions"));
@@ -251,12 +251,12 @@ public final class BrokerReplica implements AutoCloseable {
     }
 
     /** HiveMQ only logs a listener that fails to bind; check first so the user gets a clear error. */
-    private void requireFree(int port) {
+    private void requireFreeMqttAddress() {
         try (ServerSocket probe = new ServerSocket()) {
             probe.bind(config.mqtt().toSocketAddress());
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " ("
-                    + e.getMessage() + "); is another process using port " + port + "?");
+                    + e.getMessage() + "); is another process using it?");
         }
     }
 

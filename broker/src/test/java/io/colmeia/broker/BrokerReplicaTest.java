@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.colmeia.common.config.HostPort;
+import io.colmeia.common.testing.MqttClients;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,8 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,8 +79,8 @@ class BrokerReplicaTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
             assertThat(received).containsExactly("no1/sala/qos" + qos + " " + qos + " {\"Temperatura\":24.0}");
         } finally {
-            close(publisher);
-            close(subscriber);
+            MqttClients.closeQuietly(publisher);
+            MqttClients.closeQuietly(subscriber);
         }
     }
 
@@ -91,7 +90,7 @@ class BrokerReplicaTest {
         try {
             publisher.publish("no1/metrics", new byte[] {1}, 1, false);
         } finally {
-            close(publisher);
+            MqttClients.closeQuietly(publisher);
         }
         String metrics = get("/metrics").body();
         assertThat(metrics)
@@ -115,7 +114,7 @@ class BrokerReplicaTest {
                 publisher.publish("no1/queue/t", new byte[] {(byte) i}, 1, false);
             }
         } finally {
-            close(publisher);
+            MqttClients.closeQuietly(publisher);
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(droppedQueueFull()).isEqualTo(15));
     }
@@ -132,23 +131,7 @@ class BrokerReplicaTest {
     }
 
     private MqttClient client(String id, boolean cleanSession) throws Exception {
-        MqttClient client = new MqttClient("tcp://" + mqtt, id, new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(cleanSession);
-        options.setConnectionTimeout(10);
-        client.connect(options);
-        return client;
-    }
-
-    private static void close(MqttClient client) {
-        try {
-            if (client.isConnected()) {
-                client.disconnect();
-            }
-            client.close();
-        } catch (Exception e) {
-            // the test's own assertion matters more than a failed close
-        }
+        return MqttClients.connect(mqtt.toString(), id, cleanSession);
     }
 
     private HttpResponse<String> get(String path) throws Exception {

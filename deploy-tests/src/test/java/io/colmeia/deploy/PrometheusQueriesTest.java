@@ -29,9 +29,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import io.colmeia.common.testing.MqttClients;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,11 +142,7 @@ class PrometheusQueriesTest {
     }
 
     private MqttClient connect(String hostPort, String clientId) throws Exception {
-        MqttClient client = new MqttClient("tcp://" + hostPort, clientId, new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(true);
-        options.setConnectionTimeout(10);
-        client.connect(options);
+        MqttClient client = MqttClients.connect(hostPort, clientId, true);
         clients.add(client);
         return client;
     }

@@ -87,6 +87,13 @@ class CommandLineValidationTest {
     }
 
     @Test
+    void upRejectsAnUnknownPersistenceMode() {
+        Outcome outcome = run("up", "--broker-persistence", "disk");
+        assertThat(outcome.exitCode()).isEqualTo(2);
+        assertThat(outcome.err()).contains("'--broker-persistence'").contains("disk");
+    }
+
+    @Test
     void upRejectsAnImpossibleClusterSize() {
         Outcome outcome = run("up", "--brokers", "0");
         assertThat(outcome.exitCode()).isEqualTo(2);

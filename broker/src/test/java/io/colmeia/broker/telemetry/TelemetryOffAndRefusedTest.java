@@ -9,6 +9,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.colmeia.broker.BrokerReplica;
 import io.colmeia.common.config.HostPort;
+import io.colmeia.common.testing.MqttClients;
 import io.colmeia.persistence.MongoTelemetrySink;
 import io.colmeia.persistence.store.EmbeddedStore;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +52,8 @@ class TelemetryOffAndRefusedTest {
                 subscriber.subscribe("colmeia/#", 1, (topic, message) -> received.add(topic));
                 publisher.publish("colmeia/off-pub/leituras", SEED.getBytes(StandardCharsets.UTF_8), 1, false);
                 await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
-                close(publisher);
-                close(subscriber);
+                MqttClients.closeQuietly(publisher);
+                MqttClients.closeQuietly(subscriber);
                 String metrics = TelemetryFixtures.metrics(replica.config().http());
                 assertThat(metrics).doesNotContain("colmeia_broker_telemetry_", "colmeia_persistence_");
             } finally {
@@ -83,7 +84,7 @@ class TelemetryOffAndRefusedTest {
         try {
             replica.start();
             MqttClient subscriber = v3(replica, "refuse-sub");
-            clients.add(() -> close(subscriber));
+            clients.add(() -> MqttClients.closeQuietly(subscriber));
             subscriber.subscribe("colmeia/#", 1, (topic, message) -> received.add(topic));
 
             // MQTT 5: a PUBACK with reason code 0x83 (implementation specific error)
@@ -154,9 +155,7 @@ class TelemetryOffAndRefusedTest {
     }
 
     private static MqttClient v3(BrokerReplica replica, String clientId) throws Exception {
-        MqttClient client = new MqttClient("tcp://" + replica.config().mqtt(), clientId, new MemoryPersistence());
-        client.connect(options());
-        return client;
+        return MqttClients.connect(replica.config().mqtt().toString(), clientId, true);
     }
 
     private static MqttConnectOptions options() {
@@ -165,16 +164,5 @@ class TelemetryOffAndRefusedTest {
         options.setConnectionTimeout(10);
         options.setAutomaticReconnect(false);
         return options;
-    }
-
-    private static void close(MqttClient client) {
-        try {
-            if (client.isConnected()) {
-                client.disconnect();
-            }
-            client.close();
-        } catch (Exception e) {
-            // the test's own assertions matter more than a failed close
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.colmeia.launcher.local;
 
+import io.colmeia.broker.BrokerConfig;
 import io.colmeia.common.config.HostPort;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,8 @@ final class ClusterPlan {
 
     /** The sizes and ports a user can choose with {@code colmeia up}. */
     record Shape(int brokers, int brokerMqttPort, int clusterPort, int ingressNodes, int ingressMqttPort,
-                 boolean dns, int dnsPort, boolean store, int storePort, int httpPort, String brokerPersistence) {
+                 boolean dns, int dnsPort, boolean store, int storePort, int httpPort,
+                 BrokerConfig.PersistenceMode brokerPersistence) {
     }
 
     /** The connection string clients of the embedded store use (it answers as replica set rs0). */
@@ -73,7 +75,7 @@ final class ClusterPlan {
             brokers.add(mqtt);
             List<String> args = new ArrayList<>(List.of("broker", "--node-id", id, "--mqtt", mqtt.toString(),
                     "--http", http.toString(), "--data-dir", data.toString(),
-                    "--persistence", shape.brokerPersistence()));
+                    "--persistence", shape.brokerPersistence().name()));
             if (shape.store()) {
                 args.addAll(List.of("--mongodb-uri",
                         mongodbUri(new HostPort(LocalAddresses.store(), shape.storePort()))));

@@ -2,7 +2,9 @@ package io.colmeia.launcher.local;
 
 import io.colmeia.common.config.Converters;
 import io.colmeia.common.config.HostPort;
+import io.colmeia.broker.BrokerConfig;
 import io.colmeia.common.config.InvalidConfigurationException;
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -12,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import io.colmeia.launcher.local.ClusterPlan.Planned;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -87,7 +87,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--broker-persistence", defaultValue = "file", paramLabel = "MODE",
             description = "Broker session persistence: file or memory (default: ${DEFAULT-VALUE}).")
-    String brokerPersistence;
+    BrokerConfig.PersistenceMode brokerPersistence;
 
     @Option(names = "--heap", defaultValue = "384m", paramLabel = "SIZE",
             description = "Maximum Java heap of each process, as for -Xmx (default: ${DEFAULT-VALUE}).")
@@ -143,10 +143,6 @@ public final class UpCommand implements Callable<Integer> {
                 throw new InvalidConfigurationException("--http-port", "is the same as an MQTT or DNS port ("
                         + port + ")");
             }
-        }
-        if (!brokerPersistence.equals("file") && !brokerPersistence.equals("memory")) {
-            throw new InvalidConfigurationException("--broker-persistence",
-                    "must be file or memory, got '" + brokerPersistence + "'");
         }
         if (!heap.matches("[1-9][0-9]*[kKmMgG]?")) {
             throw new InvalidConfigurationException("--heap", "'" + heap + "' is not a size like 384m or 1g");
@@ -210,7 +206,7 @@ public final class UpCommand implements Callable<Integer> {
                 state.save(dir);
                 out.line("started " + p.id() + " (pid " + process.pid() + "), log " + p.log());
             }
-            awaitReady(state, plan, started, out);
+            awaitReady(plan, started, out);
         } catch (RuntimeException | InterruptedException e) {
             out.line("start failed; stopping what was started");
             ProcessControl.stop(state.processes(), stopTimeout, out);
@@ -234,7 +230,7 @@ public final class UpCommand implements Callable<Integer> {
         return runInForeground(dir, state, started, out);
     }
 
-    private void awaitReady(ClusterState state, List<Planned> plan, Map<String, Process> started, StatusOutput out)
+    private void awaitReady(List<Planned> plan, Map<String, Process> started, StatusOutput out)
             throws InterruptedException {
         long begin = System.nanoTime();
         long deadline = begin + readyTimeout.toNanos();

@@ -1,0 +1,36 @@
+package io.colmeia.common.testing;
+
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+/** MQTT 3.1.1 test clients (Paho), as every module's tests connect and close them. */
+public final class MqttClients {
+
+    private MqttClients() {
+    }
+
+    /** A connected client; {@code hostPort} as "HOST:PORT". */
+    public static MqttClient connect(String hostPort, String clientId, boolean cleanSession) throws MqttException {
+        MqttClient client = new MqttClient("tcp://" + hostPort, clientId, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(cleanSession);
+        options.setConnectionTimeout(10);
+        options.setAutomaticReconnect(false);
+        client.connect(options);
+        return client;
+    }
+
+    /** Disconnects and closes; a failure here never hides the test's own assertion. */
+    public static void closeQuietly(MqttClient client) {
+        try {
+            if (client.isConnected()) {
+                client.disconnect();
+            }
+            client.close();
+        } catch (MqttException e) {
+            // the test's own assertions matter more than a failed close
+        }
+    }
+}

@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param replicasDns null when replicas come only from the static list
  * @param http        null for no status endpoint (tests only; the command always has one)
+ * @param slowStart   window over which a newly healthy replica is ramped in; zero for none
+ * @param tcpQuickAck re-arm TCP_QUICKACK on client sockets after each read (Linux epoll only)
  */
 public record IngressConfig(
         String nodeId,
@@ -30,7 +32,9 @@ public record IngressConfig(
         Duration idleTimeout,
         boolean proxyProtocol,
         Duration shutdownGrace,
-        Duration drainSpread) {
+        Duration drainSpread,
+        Duration slowStart,
+        boolean tcpQuickAck) {
 
     /** Smallest CONNECT limit accepted: a 3.1.1 CONNECT with a 23-byte client id and credentials fits. */
     public static final int MIN_CONNECT_SIZE = 128;
@@ -52,8 +56,8 @@ public record IngressConfig(
     /** Defaults of the command, for tests and embedding: listen and status addresses and replicas given. */
     public static IngressConfig defaults(String nodeId, HostPort mqtt, HostPort http, List<HostPort> replicas) {
         return new IngressConfig(nodeId, mqtt, http, replicas, null, 1883, Duration.ofSeconds(10),
-                Duration.ofSeconds(2), Duration.ofSeconds(2), 2, Duration.ofSeconds(10), 65536, 9000, 0, 0,
-                Duration.ZERO, false, Duration.ofSeconds(30), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), Duration.ofMillis(1500), 2, Duration.ofSeconds(10), 65536, 9000, 0, 0,
+                Duration.ZERO, false, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(30), true);
     }
 
     public IngressConfig validate() {
@@ -95,6 +99,7 @@ public record IngressConfig(
         notNegative("--idle-timeout", idleTimeout);
         notNegative("--shutdown-grace", shutdownGrace);
         notNegative("--drain-spread", drainSpread);
+        notNegative("--slow-start", slowStart);
         return this;
     }
 

@@ -70,7 +70,7 @@ public final class IngressServer implements AutoCloseable {
     public void start() {
         BackendSettings backendSettings = new BackendSettings(config.probeTimeout(), config.proxyProtocol(),
                 config.idleTimeout(), IngressConfig.LOW_WATER_MARK, IngressConfig.HIGH_WATER_MARK,
-                IngressConfig.MAX_BACKEND_ATTEMPTS);
+                IngressConfig.MAX_BACKEND_ATTEMPTS, config.tcpQuickAck() && transport.epoll());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -89,6 +89,7 @@ public final class IngressServer implements AutoCloseable {
                                 backendSettings, metrics, backends));
                     }
                 });
+        transport.relayChildOptions(bootstrap);
         try {
             listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
@@ -98,7 +99,8 @@ public final class IngressServer implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
-        LOG.info("ingress listening on {} ({} transport)", boundAddress, transport.name());
+        LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
+                config.tcpQuickAck() && transport.epoll() ? "re-armed after each client read" : "off");
     }
 
     public boolean listening() {

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
 public final class BackendConnector extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnector.class);
+    /** The backend's pipeline starts empty; its relay handler is added once both sides are ready. */
+    private static final ChannelInboundHandlerAdapter NO_HANDLER = new Shareable();
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Shareable extends ChannelInboundHandlerAdapter {
+    }
 
     private final ReplicaSelector selector;
     private final Transport transport;
@@ -82,7 +88,8 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
                         settings.connectTimeout().toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()))
-                .handler(new ChannelInboundHandlerAdapter());
+                .handler(NO_HANDLER);
+        transport.relayOptions(bootstrap);
         bootstrap.connect(replica.socketAddress()).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 if (pending == null || !ctx.channel().isActive()) {
@@ -108,7 +115,8 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
         replica.connectionOpened();
         client.closeFuture().addListener(f -> replica.connectionClosed());
         backends.add(backend);
-        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics));
+        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics,
+                false));
         client.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()));
         IdleTimeout idle = IdleTimeout.of(
@@ -116,7 +124,8 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
         if (idle != null) {
             ctx.pipeline().addBefore(ctx.name(), "idle", idle);
         }
-        ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics));
+        ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics,
+                settings.tcpQuickAck()));
         if (settings.proxyProtocol()) {
             backend.write(ProxyProtocolV2.header(backend.alloc(), client.remoteAddress(), client.localAddress()),
                     backend.voidPromise());

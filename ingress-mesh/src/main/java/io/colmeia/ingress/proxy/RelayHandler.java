@@ -13,8 +13,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * when the peer's outbound buffer passes its high water mark (it cannot send as fast as we read), reading on
  * this side stops (autoRead off) until the peer drains below the low water mark. So a slow reader on either
  * side makes the fast side wait in its own kernel buffers, and the ingress holds at most about one water mark
- * plus one read per direction. Writes are flushed once per read batch. When either side closes, the other is
- * closed after what was already read has been flushed to it.
+ * plus one read per direction. Writes are flushed once per read batch (one write system call per batch, not per
+ * packet). On the client's socket, TCP_QUICKACK is re-armed after each read batch when asked
+ * ({@link Transport#quickAck}), so a client with Nagle on is never held by our delayed ACK. When either side
+ * closes, the other is closed after what was already read has been flushed to it.
  */
 public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
@@ -24,11 +26,14 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final Direction direction;
     private final IngressMetrics metrics;
+    private final boolean quickAck;
 
-    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics) {
+    /** @param quickAck re-arm TCP_QUICKACK on the channel this handler reads from after every read batch */
+    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics, boolean quickAck) {
         this.peer = peer;
         this.direction = direction;
         this.metrics = metrics;
+        this.quickAck = quickAck;
     }
 
     @Override
@@ -51,6 +56,9 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
+        if (quickAck) {
+            Transport.quickAck(ctx.channel());
+        }
         ctx.fireChannelReadComplete();
     }
 

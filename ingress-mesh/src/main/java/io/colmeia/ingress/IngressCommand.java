@@ -62,8 +62,8 @@ public final class IngressCommand implements Callable<Integer> {
 
     @Option(names = "--probe-timeout", defaultValue = "1500ms", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
-            description = "Time a replica has to answer a probe with CONNACK, and to accept a relayed"
-                    + " connection (default: ${DEFAULT-VALUE}).")
+            description = "Time a replica has to answer a probe with CONNACK; a relayed connection gets this"
+                    + " but at least 10s to be accepted (default: ${DEFAULT-VALUE}).")
     Duration probeTimeout;
 
     @Option(names = "--probe-failures", defaultValue = "2", paramLabel = "N",

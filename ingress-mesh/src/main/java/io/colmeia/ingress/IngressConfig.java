@@ -45,6 +45,19 @@ public record IngressConfig(
     public static final int HIGH_WATER_MARK = 64 * 1024;
     /** Healthy replicas tried for one client before it is refused. */
     public static final int MAX_BACKEND_ATTEMPTS = 3;
+    /**
+     * Least time a replica has to accept a relayed connection. A replica whose listen backlog overflows in a
+     * connection storm (e.g. every client of a lost replica reconnecting at once) drops SYNs, which the kernel
+     * retransmits after 1, 3 and 7 s: the connection is slow, not failed, and a client would have waited as
+     * long (MQTT clients allow 10–30 s for a connect). A frozen replica is caught by the probe, a dead one
+     * refuses at once.
+     */
+    public static final Duration MIN_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The backend connect timeout: the probe timeout, but at least {@link #MIN_BACKEND_CONNECT_TIMEOUT}. */
+    public Duration backendConnectTimeout() {
+        return probeTimeout.compareTo(MIN_BACKEND_CONNECT_TIMEOUT) > 0 ? probeTimeout : MIN_BACKEND_CONNECT_TIMEOUT;
+    }
 
     public IngressConfig {
         replicas = replicas == null ? List.of() : List.copyOf(replicas);

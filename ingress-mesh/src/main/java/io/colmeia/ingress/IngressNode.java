@@ -50,7 +50,7 @@ public final class IngressNode implements AutoCloseable {
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.connectionRatePerIp(), System::nanoTime);
         this.selector = new ReplicaSelector(replicas, new SlowStart(config.slowStart()), System::nanoTime);
-        this.server = new IngressServer(config, selector, metrics, limits, transport);
+        this.server = new IngressServer(config, selector, metrics, limits, transport, health::probeSoon);
     }
 
     /** Starts everything with the JDK resolver and the best transport; throws on bad configuration. */

@@ -82,7 +82,16 @@ public final class Replica {
         return false;
     }
 
-    /** Passive detection: a refused or timed-out backend connection marks the replica down at once. */
+    /**
+     * A relayed connection the replica did not accept in time: counted, but not a verdict (a busy replica's
+     * full backlog looks the same as a frozen one); the caller asks for a probe, which decides.
+     */
+    public void connectTimedOut(String detail) {
+        lastDetail = detail;
+        connectFailures.incrementAndGet();
+    }
+
+    /** Passive detection: a refused backend connection (nothing listens) marks the replica down at once. */
     public boolean markDown(String detail) {
         lastDetail = detail;
         connectFailures.incrementAndGet();

@@ -13,19 +13,22 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns a client's {@link ConnectRequest} into a relay: picks the replica ({@link ReplicaSelector}), opens the
  * backend connection on the client's own event loop, sends the optional PROXY header and the bytes already
- * read, then hands both channels to {@link RelayHandler}s and lets bytes flow. A replica that refuses or does
- * not accept in time is marked down at once (passive health) and the next candidate is tried. When no
+ * read, then hands both channels to {@link RelayHandler}s and lets bytes flow. A replica that refuses is marked
+ * down at once (passive health); one that does not accept in time is probed at once (a full backlog in a
+ * connection storm is not a failure); either way the next candidate is tried. When no
  * replica can take the client, it gets a CONNACK "server unavailable" in its own protocol version.
  */
 public final class BackendConnector extends ChannelInboundHandlerAdapter {
@@ -43,15 +46,17 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
     private final BackendSettings settings;
     private final IngressMetrics metrics;
     private final ChannelGroup backends;
+    private final Consumer<Replica> probeNow;
     private ConnectRequest pending;
 
     public BackendConnector(ReplicaSelector selector, Transport transport, BackendSettings settings,
-                            IngressMetrics metrics, ChannelGroup backends) {
+                            IngressMetrics metrics, ChannelGroup backends, Consumer<Replica> probeNow) {
         this.selector = selector;
         this.transport = transport;
         this.settings = settings;
         this.metrics = metrics;
         this.backends = backends;
+        this.probeNow = probeNow;
     }
 
     @Override
@@ -101,7 +106,12 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
                 return;
             }
             String detail = "connect failed: " + f.cause().getMessage();
-            if (replica.markDown(detail)) {
+            if (f.cause() instanceof ConnectTimeoutException) {
+                replica.connectTimedOut(detail);
+                metrics.warnRateLimited("connect-timeout:" + replica.id(), "replica " + replica.id()
+                        + " did not accept a relayed connection in time (" + detail + "); probing it now");
+                probeNow.accept(replica);
+            } else if (replica.markDown(detail)) {
                 LOG.warn("replica {} is DOWN: {}", replica.id(), detail);
             }
             tryConnect(ctx, candidates, index + 1);

@@ -125,17 +125,14 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
         replica.connectionOpened();
         client.closeFuture().addListener(f -> replica.connectionClosed());
         backends.add(backend);
-        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics,
-                false));
         client.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()));
-        IdleTimeout idle = IdleTimeout.of(
+        IdleTimeout idle = IdleTimeout.start(client,
                 IdleTimeout.limit(settings.idleTimeout(), request.connect().keepAliveSeconds()), metrics);
-        if (idle != null) {
-            ctx.pipeline().addBefore(ctx.name(), "idle", idle);
-        }
+        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics,
+                false, idle));
         ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics,
-                settings.tcpQuickAck()));
+                settings.tcpQuickAck(), idle));
         if (settings.proxyProtocol()) {
             backend.write(ProxyProtocolV2.header(backend.alloc(), client.remoteAddress(), client.localAddress()),
                     backend.voidPromise());

@@ -27,13 +27,19 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Direction direction;
     private final IngressMetrics metrics;
     private final boolean quickAck;
+    private final IdleTimeout idle;
 
-    /** @param quickAck re-arm TCP_QUICKACK on the channel this handler reads from after every read batch */
-    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics, boolean quickAck) {
+    /**
+     * @param quickAck re-arm TCP_QUICKACK on the channel this handler reads from after every read batch
+     * @param idle     the relay's idle watch, told of every read batch; null for none
+     */
+    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics, boolean quickAck,
+                        IdleTimeout idle) {
         this.peer = peer;
         this.direction = direction;
         this.metrics = metrics;
         this.quickAck = quickAck;
+        this.idle = idle;
     }
 
     @Override
@@ -56,6 +62,9 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
+        if (idle != null) {
+            idle.touch();
+        }
         if (quickAck) {
             Transport.quickAck(ctx.channel());
         }
@@ -73,6 +82,9 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idle != null) {
+            idle.stop();
+        }
         closeOnFlush(peer);
     }
 

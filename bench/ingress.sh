@@ -175,8 +175,10 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 heap_used_kib() { # live heap after a full GC
     timeout 30 "$jcmd_bin" "$1" GC.run >/dev/null 2>&1 || true
     sleep 1
-    timeout 30 "$jcmd_bin" "$1" GC.heap_info 2>/dev/null | awk '/ heap +total/ {
-        for (i = 1; i <= NF; i++) if ($i == "used" && !done) { v = $(i + 1); sub(/K,?$/, "", v); print v; done = 1 } }' || true
+    # G1: "garbage-first heap total .., used N K"; Serial/Parallel: one line per generation: sum them
+    timeout 30 "$jcmd_bin" "$1" GC.heap_info 2>/dev/null | awk '/(heap|generation|gen) +total/ {
+        for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); sum += v; found = 1 } }
+        END { if (found) print sum }' || true
 }
 metric() { # url, metric regex -> first value
     { curl -fsS --max-time 2 "$1" 2>/dev/null || true; } | awk -v re="$2" '$0 !~ /^#/ && $1 ~ re && !done {print $2; done = 1}'

@@ -129,7 +129,7 @@ public final class IngressCommand implements Callable<Integer> {
     Duration slowStart;
 
     @Option(names = "--tcp-quickack", defaultValue = "true", paramLabel = "BOOLEAN", arity = "0..1",
-            description = "Acknowledge client segments at once (Linux TCP_QUICKACK, re-armed after each read), so"
+            description = "Acknowledge client segments at once (Linux TCP_QUICKACK, re-armed after each small read), so"
                     + " clients that leave Nagle on (MQTT.js, Node-RED) are not held by delayed ACKs"
                     + " (default: ${DEFAULT-VALUE}).")
     boolean tcpQuickAck;

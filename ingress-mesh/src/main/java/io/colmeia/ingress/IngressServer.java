@@ -105,7 +105,7 @@ public final class IngressServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
         LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
-                config.tcpQuickAck() && transport.epoll() ? "re-armed after each client read" : "off");
+                config.tcpQuickAck() && transport.epoll() ? "re-armed after small client read batches" : "off");
     }
 
     public boolean listening() {

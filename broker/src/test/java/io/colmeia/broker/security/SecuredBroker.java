@@ -64,10 +64,10 @@ final class SecuredBroker {
     }
 
     /** An MQTT 5 client; throws with the CONNACK reason code. */
-    static org.eclipse.paho.mqttv5.client.MqttClient v5(HostPort broker, String clientId, String username,
+    static org.eclipse.paho.mqttv5.client.MqttAsyncClient v5(HostPort broker, String clientId, String username,
                                                          String password)
             throws org.eclipse.paho.mqttv5.common.MqttException {
-        org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
+        org.eclipse.paho.mqttv5.client.MqttAsyncClient client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(
                 "tcp://" + broker, clientId, new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
@@ -78,7 +78,7 @@ final class SecuredBroker {
             options.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         try {
-            client.connect(options);
+            client.connect(options).waitForCompletion(15_000);
         } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
             client.close();
             throw e;
@@ -86,10 +86,10 @@ final class SecuredBroker {
         return client;
     }
 
-    static void close(org.eclipse.paho.mqttv5.client.MqttClient client) {
+    static void close(org.eclipse.paho.mqttv5.client.MqttAsyncClient client) {
         try {
             if (client.isConnected()) {
-                client.disconnect();
+                client.disconnect().waitForCompletion(5_000);
             }
             client.close();
         } catch (org.eclipse.paho.mqttv5.common.MqttException e) {

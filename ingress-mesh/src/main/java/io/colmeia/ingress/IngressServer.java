@@ -10,6 +10,7 @@ import io.colmeia.ingress.metrics.IngressMetrics;
 import io.colmeia.ingress.proxy.BackendConnector;
 import io.colmeia.ingress.proxy.BackendSettings;
 import io.colmeia.ingress.proxy.Transport;
+import io.colmeia.ingress.tls.TlsTermination;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -48,6 +49,7 @@ public final class IngressServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup backends = new DefaultChannelGroup("backends", GlobalEventExecutor.INSTANCE);
     private volatile Channel listener;
+    private volatile Channel tlsListener;
     private volatile HostPort boundAddress;
 
     public IngressServer(IngressConfig config, ReplicaSelector selector, IngressMetrics metrics,
@@ -68,10 +70,38 @@ public final class IngressServer implements AutoCloseable {
     }
 
     public void start() {
+        ServerBootstrap bootstrap = bootstrap(null);
+        try {
+            listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            close();
+            throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " (" + e
+                    + "); is another process using it?");
+        }
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
+        LOG.info("ingress listening on {} ({} transport)", boundAddress, transport.name());
+    }
+
+    /**
+     * Opens the MQTT-over-TLS listener: the same pipeline as {@code --mqtt} behind a TLS handler, so the CONNECT
+     * is read (and routed by client id) after decryption. Call after {@link #start()}.
+     */
+    public void startTls(TlsTermination tls) {
+        try {
+            tlsListener = bootstrap(tls).bind(tls.address().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new InvalidConfigurationException("--mqtts", "cannot listen on " + tls.address() + " (" + e
+                    + "); is another process using it?");
+        }
+        LOG.info("ingress listening for MQTT over TLS on {}", tls.address());
+    }
+
+    private ServerBootstrap bootstrap(TlsTermination tls) {
         BackendSettings backendSettings = new BackendSettings(config.probeTimeout(), config.proxyProtocol(),
                 config.idleTimeout(), IngressConfig.LOW_WATER_MARK, IngressConfig.HIGH_WATER_MARK,
                 IngressConfig.MAX_BACKEND_ATTEMPTS);
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -87,18 +117,11 @@ public final class IngressServer implements AutoCloseable {
                                 config.connectTimeout(), metrics));
                         ch.pipeline().addLast("backend", new BackendConnector(selector, transport,
                                 backendSettings, metrics, backends));
+                        if (tls != null) {
+                            tls.install(ch);
+                        }
                     }
                 });
-        try {
-            listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            close();
-            throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " (" + e
-                    + "); is another process using it?");
-        }
-        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
-        LOG.info("ingress listening on {} ({} transport)", boundAddress, transport.name());
     }
 
     public boolean listening() {
@@ -122,6 +145,10 @@ public final class IngressServer implements AutoCloseable {
         Channel ch = listener;
         if (ch != null) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        Channel tls = tlsListener;
+        if (tls != null) {
+            tls.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         long deadline = System.nanoTime() + grace.toNanos();
         if (!clients.isEmpty()) {
@@ -177,6 +204,10 @@ public final class IngressServer implements AutoCloseable {
         Channel ch = listener;
         if (ch != null) {
             ch.close();
+        }
+        Channel tls = tlsListener;
+        if (tls != null) {
+            tls.close();
         }
         clients.close();
         backends.close();

@@ -112,10 +112,7 @@ class AuthenticationTest {
     }
 
     private String metrics() throws Exception {
-        var http = java.net.http.HttpClient.newHttpClient();
-        return http.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://" + replica.config().http() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return MetricsText.of(replica);
     }
 
     static double metric(String metrics, String prefix) {

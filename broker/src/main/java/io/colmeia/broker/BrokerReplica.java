@@ -130,6 +130,7 @@ public final class BrokerReplica implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
         }
+        security.start(services.clients());
         if (cluster != null) {
             cluster.start(new Delivery(services.publishes(), services.retained()),
                     ClusterNode.subscriptionsOf(services.subscriptions()));

@@ -47,8 +47,11 @@ final class ClientAuthenticator implements SimpleAuthenticator {
     /** Hashed for unknown users too, so the answer time does not tell which usernames exist. */
     private final PasswordHash decoy;
 
+    private final ConnectedUsers connected;
+
     ClientAuthenticator(ConnectionGate gate, CredentialStore store, ListenerPolicy policy, SecurityMetrics metrics,
-                        ExecutorService verifiers) {
+                        ExecutorService verifiers, ConnectedUsers connected) {
+        this.connected = connected;
         this.gate = gate;
         this.store = store;
         this.policy = policy;
@@ -103,7 +106,7 @@ final class ClientAuthenticator implements SimpleAuthenticator {
         }
         byte[] secret = bytes(password.get());
         if (user != null && rememberedMatch(user, secret)) {
-            admit(output, connection, name);
+            admit(output, connection, clientId, user);
             Arrays.fill(secret, (byte) 0);
             return;
         }
@@ -140,7 +143,7 @@ final class ClientAuthenticator implements SimpleAuthenticator {
             return;
         }
         remembered.put(name, PasswordHash.rememberDigest(rememberKey, name, secret, user.password().encode()));
-        admit(output, connection, name);
+        admit(output, connection, clientId, user);
     }
 
     private boolean rememberedMatch(UserEntry user, byte[] secret) {
@@ -149,8 +152,9 @@ final class ClientAuthenticator implements SimpleAuthenticator {
                 PasswordHash.rememberDigest(rememberKey, user.username(), secret, user.password().encode()));
     }
 
-    private void admit(SimpleAuthOutput output, ConnectionInformation connection, String username) {
-        connection.getConnectionAttributeStore().putAsString(USER_ATTRIBUTE, username);
+    private void admit(SimpleAuthOutput output, ConnectionInformation connection, String clientId, UserEntry user) {
+        connection.getConnectionAttributeStore().putAsString(USER_ATTRIBUTE, user.username());
+        connected.admitted(clientId, user);
         metrics.accepted(false);
         output.authenticateSuccessfully();
     }

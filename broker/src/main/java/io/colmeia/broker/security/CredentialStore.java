@@ -41,6 +41,7 @@ public final class CredentialStore implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private volatile Users users = new Users(Map.of(), 0);
     private volatile Object lastSeen = "never";
+    private volatile java.util.function.Consumer<Users> onChange = users -> { };
 
     /**
      * Loads the file once (a missing file counts as no users, with a warning: it may be provisioned later) and
@@ -62,6 +63,11 @@ public final class CredentialStore implements AutoCloseable {
         });
         long ms = Math.max(50, interval.toMillis());
         poller.scheduleWithFixedDelay(this::checkForChange, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Called (on the watcher thread) after every successful reload. */
+    void onChange(java.util.function.Consumer<Users> listener) {
+        this.onChange = listener;
     }
 
     public Users users() {
@@ -96,6 +102,11 @@ public final class CredentialStore implements AutoCloseable {
             users = new Users(Map.copyOf(read), generations.incrementAndGet());
             reloaded.increment();
             LOG.info("users file {} loaded: {} user(s)", file, read.size());
+            try {
+                onChange.accept(users);
+            } catch (RuntimeException e) {
+                LOG.warn("after loading the users file: {}", e.toString());
+            }
         } catch (NoSuchFileException e) {
             failed.increment();
             LOG.warn("users file {} does not exist: {} user(s) stay in force; create it with `colmeia users add`",

@@ -4,6 +4,7 @@ import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.services.auth.provider.AuthorizerProvider;
 import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.colmeia.broker.extension.ConnectionGate;
 import io.colmeia.common.config.HostPort;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,7 @@ public final class Security implements AutoCloseable {
     private final ListenerPolicy policy;
     private final ExecutorService verifiers;
     private final ClientAuthenticator authenticator;
+    private final ConnectedUsers connected = new ConnectedUsers();
 
     public Security(SecurityConfig config, ConnectionGate gate, MeterRegistry registry) {
         this.config = config;
@@ -47,7 +49,15 @@ public final class Security implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        this.authenticator = new ClientAuthenticator(gate, store, policy, metrics, verifiers);
+        this.authenticator = new ClientAuthenticator(gate, store, policy, metrics, verifiers, connected);
+        if (store != null) {
+            store.onChange(connected::reloaded);
+        }
+    }
+
+    /** Once HiveMQ runs: lets a users-file reload disconnect the clients of removed or changed users. */
+    public void start(ClientService clients) {
+        connected.start(clients);
     }
 
     public SimpleAuthenticator authenticator() {

@@ -26,12 +26,14 @@ final class SecuredBroker {
     private SecuredBroker() {
     }
 
-    /** A device (publishes +/sala/#), a subscriber limited to no1/#, an admin. */
-    static List<UserEntry> users() {
-        return List.of(CredentialStoreTest.user(DEVICE, Role.device, DEVICE_PASSWORD),
+    private static final List<UserEntry> USERS = List.of(CredentialStoreTest.user(DEVICE, Role.device, DEVICE_PASSWORD),
                 new UserEntry(NODERED, Role.subscriber, PasswordHash.create(NODERED_PASSWORD.toCharArray(),
                         PasswordHash.MIN_ITERATIONS), null, List.of("no1/#")),
                 CredentialStoreTest.user(ADMIN, Role.admin, ADMIN_PASSWORD));
+
+    /** A device (publishes +/sala/#), a subscriber limited to no1/#, an admin; the same hashes every time. */
+    static List<UserEntry> users() {
+        return USERS;
     }
 
     static BrokerConfig config(String nodeId, String host, Path dataDir, Path usersFile,

@@ -57,10 +57,10 @@ public class SecurityOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     public String tlsKeystore;
 
-    @Option(names = "--tls-keystore-password", defaultValue = "", paramLabel = "PASSWORD",
+    @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD",
             description = "Password of --tls-keystore (and its key); prefer the environment variable"
-                    + " COLMEIA_TLS_KEYSTORE_PASSWORD, the command line is visible to other users"
-                    + " (default: empty).")
+                    + " COLMEIA_TLS_KEYSTORE_PASSWORD, the command line is visible to other users."
+                    + " Unset: an empty password.")
     public String tlsKeystorePassword;
 
     public SecurityConfig toConfig() {

@@ -30,8 +30,9 @@ public class TlsOptions {
             description = "PKCS12 file with key and chain, instead of --tls-cert/--tls-key (default: ${DEFAULT-VALUE}).")
     public String tlsKeystore;
 
-    @Option(names = "--tls-keystore-password", defaultValue = "", paramLabel = "PASSWORD",
-            description = "Password of --tls-keystore; prefer COLMEIA_TLS_KEYSTORE_PASSWORD (default: empty).")
+    @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD",
+            description = "Password of --tls-keystore; prefer COLMEIA_TLS_KEYSTORE_PASSWORD, the command line is"
+                    + " visible to other users. Unset: an empty password.")
     public String tlsKeystorePassword;
 
     @Option(names = "--tls-handshake-timeout", defaultValue = "10s", paramLabel = "DURATION",
@@ -58,7 +59,8 @@ public class TlsOptions {
             throw new InvalidConfigurationException("--tls-keystore", "give either --tls-keystore or"
                     + " --tls-cert with --tls-key, not both");
         } else if (pkcs12) {
-            context = TlsTermination.fromPkcs12(Path.of(tlsKeystore), tlsKeystorePassword.toCharArray());
+            context = TlsTermination.fromPkcs12(Path.of(tlsKeystore),
+                    (tlsKeystorePassword == null ? "" : tlsKeystorePassword).toCharArray());
         } else if (!tlsCert.isBlank() && !tlsKey.isBlank()) {
             context = TlsTermination.fromPem(Path.of(tlsCert), Path.of(tlsKey));
         } else {

@@ -20,8 +20,18 @@ final class ConnectedUsers {
     private final Map<String, UserEntry> byClientId = new ConcurrentHashMap<>();
     private volatile ClientService clients;
 
+    /** Entries of clients that left are pruned once the map grows past this (amortised: it doubles). */
+    private final java.util.concurrent.atomic.AtomicInteger pruneAt = new java.util.concurrent.atomic.AtomicInteger(
+            1_000);
+
     void admitted(String clientId, UserEntry user) {
         byClientId.put(clientId, user);
+        int limit = pruneAt.get();
+        ClientService service = clients;
+        if (service != null && byClientId.size() > limit
+                && pruneAt.compareAndSet(limit, Math.max(1_000, byClientId.size() * 2))) {
+            prune(service); // clients with ever new ids would otherwise fill it between reloads
+        }
     }
 
     /** HiveMQ's client service, once the extension runs. */

@@ -1,6 +1,7 @@
 package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
+import io.colmeia.broker.security.SecurityOptions;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
@@ -151,6 +152,9 @@ public final class BrokerCommand implements Callable<Integer> {
     Duration telemetryAckTimeout;
 
     @Mixin
+    SecurityOptions securityOptions = new SecurityOptions();
+
+    @Mixin
     PersistenceOptions persistenceOptions = new PersistenceOptions();
 
     @Mixin
@@ -170,7 +174,7 @@ public final class BrokerCommand implements Callable<Integer> {
                 maxConnections, connectTimeout, shutdownGrace,
                 new ClusterConfig(cluster, peers.stream().filter(Objects::nonNull).toList(), peersDns, peersPort,
                         peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer),
-                telemetryConfig(data));
+                telemetryConfig(data), securityOptions.toConfig());
         BrokerReplica replica = new BrokerReplica(config);
         ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
         try {

@@ -1,6 +1,7 @@
 package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
+import io.colmeia.broker.security.SecurityConfig;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.config.InvalidConfigurationException;
@@ -21,7 +22,8 @@ public record BrokerConfig(
         Duration connectTimeout,
         Duration shutdownGrace,
         ClusterConfig cluster,
-        TelemetryConfig telemetry) {
+        TelemetryConfig telemetry,
+        SecurityConfig security) {
 
     /** Node ids appear in metrics labels, file names and (later) the cluster protocol. */
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -60,9 +62,31 @@ public record BrokerConfig(
         if (telemetry == null) {
             telemetry = TelemetryConfig.off();
         }
+        if (security == null) {
+            security = SecurityConfig.defaults();
+        }
+        if (security.tls() != null && (security.tls().address().equals(mqtt) || security.tls().address().equals(http)
+                || security.tls().address().equals(cluster.listen()))) {
+            throw new InvalidConfigurationException("--mqtts", "is the same address as another listener ("
+                    + security.tls().address() + ")");
+        }
         if (mqtt.equals(http)) {
             throw new InvalidConfigurationException("--http", "is the same address as --mqtt (" + mqtt + ")");
         }
+    }
+
+    /** A replica with the default security (see {@link SecurityConfig#defaults()}). */
+    public BrokerConfig(String nodeId, HostPort mqtt, HostPort http, Path dataDir, PersistenceMode persistence,
+                        long maxQueueSize, int maxPacketSize, int maxConnections, Duration connectTimeout,
+                        Duration shutdownGrace, ClusterConfig cluster, TelemetryConfig telemetry) {
+        this(nodeId, mqtt, http, dataDir, persistence, maxQueueSize, maxPacketSize, maxConnections, connectTimeout,
+                shutdownGrace, cluster, telemetry, SecurityConfig.defaults());
+    }
+
+    /** The same configuration with other security settings. */
+    public BrokerConfig withSecurity(SecurityConfig settings) {
+        return new BrokerConfig(nodeId, mqtt, http, dataDir, persistence, maxQueueSize, maxPacketSize, maxConnections,
+                connectTimeout, shutdownGrace, cluster, telemetry, settings);
     }
 
     /** A replica without the telemetry tap (a pure broker). */

@@ -14,6 +14,7 @@ import io.colmeia.broker.extension.ConnectionGate;
 import io.colmeia.broker.hivemq.HiveMqConfigFile;
 import io.colmeia.broker.metrics.DroppedMessages;
 import io.colmeia.broker.metrics.HiveMqMetrics;
+import io.colmeia.broker.security.Security;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.broker.telemetry.TelemetryTap;
 import io.colmeia.common.config.InvalidConfigurationException;
@@ -61,6 +62,7 @@ public final class BrokerReplica implements AutoCloseable {
     private ClusterNode cluster;
     private final BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks;
     private TelemetrySink sink;
+    private Security security;
 
     public BrokerReplica(BrokerConfig config) {
         this(config, MongoTelemetrySink::start);
@@ -94,6 +96,9 @@ public final class BrokerReplica implements AutoCloseable {
         // the sink runs before HiveMQ accepts a client; the tap comes first among a client's interceptors, so a
         // publish the sink refused is not forwarded to peers either (HiveMQ stops at a prevented publish)
         List<ClientInitializer> initializers = new ArrayList<>();
+        // the ACL guard first of all: a refused publish must reach neither the sink nor the peers
+        security = new Security(config.security(), gate, registry);
+        initializers.add(security.clientInitializer());
         TelemetryConfig telemetry = config.telemetry();
         if (telemetry.enabled()) {
             sink = sinks.apply(telemetry.persistence(), registry);
@@ -102,7 +107,8 @@ public final class BrokerReplica implements AutoCloseable {
         if (cluster != null) {
             initializers.add(cluster.clientInitializer());
         }
-        ColmeiaExtension extension = new ColmeiaExtension(gate, initializers);
+        ColmeiaExtension extension = new ColmeiaExtension(security.authenticator(), security.authorizers(),
+                initializers);
         hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(data)
@@ -124,12 +130,15 @@ public final class BrokerReplica implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
         }
+        security.start(services.clients());
         if (cluster != null) {
             cluster.start(new Delivery(services.publishes(), services.retained()),
                     ClusterNode.subscriptionsOf(services.subscriptions()));
         }
         HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
         drops.install();
+        security.logPosture(config.security().tls() == null ? List.of(config.mqtt())
+                : List.of(config.mqtt(), config.security().tls().address()));
         awaitListener();
         ready.set(true);
         LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}",
@@ -185,6 +194,9 @@ public final class BrokerReplica implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.warn("closing the telemetry sink: {}", rootMessage(e));
                 }
+            }
+            if (security != null) {
+                security.close();
             }
             if (drops != null) {
                 drops.stop();

@@ -5,6 +5,8 @@ import io.colmeia.common.config.Converters;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.lifecycle.ShutdownSignal;
 import io.colmeia.common.logging.Logging;
+import io.colmeia.ingress.tls.TlsOptions;
+import io.colmeia.ingress.tls.TlsTermination;
 import java.security.Security;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,6 +137,9 @@ public final class IngressCommand implements Callable<Integer> {
     boolean tcpQuickAck;
 
     @Mixin
+    TlsOptions tls = new TlsOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions();
 
     /** The validated configuration these options describe. */
@@ -150,12 +155,22 @@ public final class IngressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure(nodeId, common.logLevel);
         IngressConfig config = config();
+        TlsTermination termination = tls.toTermination();
         if (config.replicasDns() != null) {
             // The JDK caches positive lookups for 30 s by default; follow replica changes at our own pace.
             Security.setProperty("networkaddress.cache.ttl",
                     Long.toString(Math.max(1, config.replicasDnsInterval().toSeconds())));
         }
         IngressNode node = IngressNode.start(config);
+        if (termination != null) {
+            termination.bindMetrics(node.registry());
+            try {
+                node.server().startTls(termination);
+            } catch (RuntimeException e) {
+                node.close();
+                throw e;
+            }
+        }
         ShutdownSignal signal = new ShutdownSignal("ingress " + nodeId, node::close);
         signal.await();
         return 0;

@@ -11,6 +11,7 @@ import io.colmeia.ingress.metrics.IngressMetrics;
 import io.colmeia.ingress.proxy.BackendConnector;
 import io.colmeia.ingress.proxy.BackendSettings;
 import io.colmeia.ingress.proxy.Transport;
+import io.colmeia.ingress.tls.TlsTermination;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -51,6 +52,7 @@ public final class IngressServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup backends = new DefaultChannelGroup("backends", GlobalEventExecutor.INSTANCE);
     private volatile Channel listener;
+    private volatile Channel tlsListener;
     private volatile HostPort boundAddress;
 
     /** @param probeNow asks for an immediate health probe of a replica (a relayed connect timed out) */
@@ -73,6 +75,35 @@ public final class IngressServer implements AutoCloseable {
     }
 
     public void start() {
+        ServerBootstrap bootstrap = bootstrap(null);
+        try {
+            listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            close();
+            throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " (" + e
+                    + "); is another process using it?");
+        }
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
+        LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
+                config.tcpQuickAck() && transport.epoll() ? "re-armed after small client read batches" : "off");
+    }
+
+    /**
+     * Opens the MQTT-over-TLS listener: the same pipeline as {@code --mqtt} behind a TLS handler, so the CONNECT
+     * is read (and routed by client id) after decryption. Call after {@link #start()}.
+     */
+    public void startTls(TlsTermination tls) {
+        try {
+            tlsListener = bootstrap(tls).bind(tls.address().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new InvalidConfigurationException("--mqtts", "cannot listen on " + tls.address() + " (" + e
+                    + "); is another process using it?");
+        }
+        LOG.info("ingress listening for MQTT over TLS on {}", tls.address());
+    }
+
+    private ServerBootstrap bootstrap(TlsTermination tls) {
         BackendSettings backendSettings = new BackendSettings(config.backendConnectTimeout(), config.proxyProtocol(),
                 config.idleTimeout(), IngressConfig.LOW_WATER_MARK, IngressConfig.HIGH_WATER_MARK,
                 IngressConfig.MAX_BACKEND_ATTEMPTS, config.tcpQuickAck() && transport.epoll());
@@ -92,20 +123,13 @@ public final class IngressServer implements AutoCloseable {
                                 config.connectTimeout(), metrics));
                         ch.pipeline().addLast("backend", new BackendConnector(selector, transport,
                                 backendSettings, metrics, backends, probeNow));
+                        if (tls != null) {
+                            tls.install(ch);
+                        }
                     }
                 });
         transport.relayChildOptions(bootstrap);
-        try {
-            listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            close();
-            throw new InvalidConfigurationException("--mqtt", "cannot listen on " + config.mqtt() + " (" + e
-                    + "); is another process using it?");
-        }
-        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
-        LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
-                config.tcpQuickAck() && transport.epoll() ? "re-armed after small client read batches" : "off");
+        return bootstrap;
     }
 
     public boolean listening() {
@@ -129,6 +153,10 @@ public final class IngressServer implements AutoCloseable {
         Channel ch = listener;
         if (ch != null) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        Channel tls = tlsListener;
+        if (tls != null) {
+            tls.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         long deadline = System.nanoTime() + grace.toNanos();
         if (!clients.isEmpty()) {
@@ -184,6 +212,10 @@ public final class IngressServer implements AutoCloseable {
         Channel ch = listener;
         if (ch != null) {
             ch.close();
+        }
+        Channel tls = tlsListener;
+        if (tls != null) {
+            tls.close();
         }
         clients.close();
         backends.close();

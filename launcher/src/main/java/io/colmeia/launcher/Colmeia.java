@@ -12,6 +12,7 @@ import io.colmeia.launcher.docs.ConfigurationDocsCommand;
 import io.colmeia.launcher.local.DownCommand;
 import io.colmeia.launcher.local.StatusCommand;
 import io.colmeia.launcher.local.UpCommand;
+import io.colmeia.launcher.users.UsersCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
                         + " e.g. --node-id as COLMEIA_NODE_ID; a flag wins over the environment."},
         subcommands = {BrokerCommand.class, IngressCommand.class, DnsCommand.class, StoreCommand.class,
                 EmulateCommand.class, BenchCommand.class, UpCommand.class, StatusCommand.class, DownCommand.class,
-                ConfigurationDocsCommand.class})
+                UsersCommand.class, ConfigurationDocsCommand.class})
 public final class Colmeia implements Runnable {
 
     @CommandLine.Spec

@@ -66,9 +66,10 @@ class LocalClusterTest {
         int dnsPort = freePortOnBrokerAddresses();
         int clusterPort = freePortOnBrokerAddresses();
         int storePort = freePortOnBrokerAddresses();
+        int tlsPort = freePortOnBrokerAddresses();
         String[] up = {"up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port", "" + mqttPort,
                 "--http-port", "" + httpPort, "--ingress-mqtt-port", "" + mqttPort, "--dns-port", "" + dnsPort,
-                "--cluster-port", "" + clusterPort, "--store-port", "" + storePort,
+                "--cluster-port", "" + clusterPort, "--store-port", "" + storePort, "--tls-port", "" + tlsPort,
                 "--broker-persistence", "memory"};
 
         Outcome started = colmeia(up);
@@ -105,6 +106,13 @@ class LocalClusterTest {
             assertThat(p.get("mqtt").asText()).isEqualTo("127.0.2." + i + ":" + mqttPort);
         }
         assertThat(colmeia("status", "--dir", dir.toString()).exitCode()).isZero();
+
+        // MQTT over TLS with the local CA up created, verified, at an ingress node and at a broker (docs/security.md)
+        assertThat(started.out()).contains("ANONYMOUS ACCESS");
+        for (String host : new String[] {"127.0.2.1", "127.0.1.2"}) {
+            assertThat(io.colmeia.launcher.tls.LocalTlsTest.connackOverTls(dir.resolve("tls").resolve("ca.pem"),
+                    host, tlsPort)).as("TLS CONNACK from " + host).containsExactly(0x20, 0x02, 0x00, 0x00);
+        }
 
         // a device resolves the cluster name and gets the healthy ingress nodes
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

@@ -1,6 +1,8 @@
 package io.colmeia.broker.extension;
 
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.services.auth.provider.AuthorizerProvider;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
@@ -24,7 +26,8 @@ public final class ColmeiaExtension implements ExtensionMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(ColmeiaExtension.class);
 
-    private final ConnectionGate gate;
+    private final SimpleAuthenticator authenticator;
+    private final AuthorizerProvider authorizers;
     private final List<ClientInitializer> clientInitializers;
     private final CompletableFuture<ExtensionServices> started = new CompletableFuture<>();
 
@@ -33,7 +36,17 @@ public final class ColmeiaExtension implements ExtensionMain {
      *                           allows one initializer per extension, so they run in this order from one
      */
     public ColmeiaExtension(ConnectionGate gate, List<ClientInitializer> clientInitializers) {
-        this.gate = gate;
+        this(gate, null, clientInitializers);
+    }
+
+    /**
+     * @param authenticator decides every CONNECT (HiveMQ allows one per extension)
+     * @param authorizers   topic authorization per client, or null for none
+     */
+    public ColmeiaExtension(SimpleAuthenticator authenticator, AuthorizerProvider authorizers,
+                            List<ClientInitializer> clientInitializers) {
+        this.authenticator = authenticator;
+        this.authorizers = authorizers;
         this.clientInitializers = List.copyOf(clientInitializers);
     }
 
@@ -44,7 +57,10 @@ public final class ColmeiaExtension implements ExtensionMain {
 
     @Override
     public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
-        Services.securityRegistry().setAuthenticatorProvider(providerInput -> gate);
+        Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
+        if (authorizers != null) {
+            Services.securityRegistry().setAuthorizerProvider(authorizers);
+        }
         if (!clientInitializers.isEmpty()) {
             Services.initializerRegistry().setClientInitializer((initializerInput, context) ->
                     clientInitializers.forEach(i -> i.initialize(initializerInput, context)));

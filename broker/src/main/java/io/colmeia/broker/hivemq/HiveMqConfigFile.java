@@ -1,6 +1,7 @@
 package io.colmeia.broker.hivemq;
 
 import io.colmeia.broker.BrokerConfig;
+import io.colmeia.broker.security.TlsListenerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public final class HiveMqConfigFile {
                             <bind-address>%s</bind-address>
                             <name>mqtt</name>
                         </tcp-listener>
-                    </listeners>
+                %s    </listeners>
                     <mqtt>
                         <queued-messages>
                             <max-queue-size>%d</max-queue-size>
@@ -41,6 +42,8 @@ public final class HiveMqConfigFile {
                     <restrictions>
                         <max-connections>%d</max-connections>
                         <no-connect-idle-timeout>%d</no-connect-idle-timeout>
+                        <max-client-id-length>%d</max-client-id-length>
+                        <max-topic-length>%d</max-topic-length>
                     </restrictions>
                     <persistence>
                         <mode>%s</mode>
@@ -49,8 +52,38 @@ public final class HiveMqConfigFile {
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(config.mqtt().port(), xml(config.mqtt().host()), config.maxQueueSize(),
-                config.maxPacketSize(), config.maxConnections(), config.connectTimeout().toMillis(), mode);
+                """.formatted(config.mqtt().port(), xml(config.mqtt().host()), tlsListener(config.security().tls()),
+                config.maxQueueSize(), config.maxPacketSize(), config.maxConnections(),
+                config.connectTimeout().toMillis(), config.security().maxClientIdLength(),
+                config.security().maxTopicLength(), mode);
+    }
+
+    /** HiveMQ's TLS listener: a PKCS12 key store, TLS 1.3 and 1.2 only, no client certificates. */
+    private static String tlsListener(TlsListenerConfig tls) {
+        if (tls == null) {
+            return "";
+        }
+        String password = xml(tls.keyStorePassword());
+        return """
+                        <tls-tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                            <name>mqtts</name>
+                            <tls>
+                                <keystore>
+                                    <path>%s</path>
+                                    <password>%s</password>
+                                    <private-key-password>%s</private-key-password>
+                                </keystore>
+                                <protocols>
+                                    <protocol>TLSv1.3</protocol>
+                                    <protocol>TLSv1.2</protocol>
+                                </protocols>
+                                <client-authentication-mode>NONE</client-authentication-mode>
+                            </tls>
+                        </tls-tcp-listener>
+                """.formatted(tls.address().port(), xml(tls.address().host()),
+                xml(tls.keyStore().toAbsolutePath().toString()), password, password);
     }
 
     /** Writes conf/config.xml under the data directory and returns the conf folder. */
@@ -65,6 +98,6 @@ public final class HiveMqConfigFile {
     }
 
     private static String xml(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

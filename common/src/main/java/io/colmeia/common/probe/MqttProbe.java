@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * A real MQTT 3.1.1 health check: CONNECT (clean session), expect CONNACK "accepted", then DISCONNECT.
+ * A real MQTT 3.1.1 health check: CONNECT (clean session), expect CONNACK "accepted" (or "bad username or
+ * password" / "not authorized": a broker that requires credentials serves too), then DISCONNECT.
  * A TCP connect alone proves only that a port is open; this proves the broker serves MQTT.
  * Used by the broker's own readiness, the ingress mesh and the DNS server.
  */
@@ -57,6 +58,14 @@ public final class MqttProbe {
             }
             in.readUnsignedByte(); // session present flag
             int code = in.readUnsignedByte();
+            if (code == 4 || code == 5) {
+                // the broker answers MQTT and wants credentials (an anonymous probe is refused where devices must
+                // log in): it serves; "server unavailable" (3, e.g. draining) and the others do not
+                out.write(DISCONNECT);
+                out.flush();
+                return new Result(true, "CONNACK refused with return code " + code
+                        + " (credentials required): serving", since(start));
+            }
             if (code != 0) {
                 return fail("CONNACK refused with return code " + code, start);
             }

@@ -62,6 +62,14 @@ class MqttProbeTest {
     }
 
     @Test
+    void aBrokerThatRequiresCredentialsServes() throws Exception {
+        HostPort at = serve(new byte[] {0x20, 0x02, 0x00, 0x05}, true);
+        MqttProbe.Result result = MqttProbe.probe(at, "probe", Duration.ofSeconds(5));
+        assertThat(result.healthy()).isTrue();
+        assertThat(result.detail()).contains("credentials required");
+    }
+
+    @Test
     void somethingThatIsNotMqttIsUnhealthy() throws Exception {
         HostPort at = serve("HTTP/1.1 400 Bad Request\r\n".getBytes(), true);
         assertThat(MqttProbe.probe(at, "probe", Duration.ofSeconds(5)).detail()).contains("expected CONNACK");

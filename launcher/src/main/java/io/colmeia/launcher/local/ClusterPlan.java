@@ -108,6 +108,31 @@ final class ClusterPlan {
         return plan;
     }
 
+    /**
+     * The same plan with an MQTT-over-TLS listener on {@code port} at every broker and ingress node's address;
+     * {@code brokerArgs}/{@code ingressArgs} name their certificate files (see docs/security.md).
+     */
+    static List<Planned> withTls(List<Planned> plan, int port, List<String> brokerArgs, List<String> ingressArgs) {
+        List<Planned> out = new ArrayList<>();
+        for (Planned p : plan) {
+            List<String> extra = p.role().equals("broker") ? brokerArgs
+                    : p.role().equals("ingress") ? ingressArgs : null;
+            if (extra == null) {
+                out.add(p);
+                continue;
+            }
+            HostPort tls = new HostPort(p.address().host(), port);
+            List<String> args = new ArrayList<>(p.args());
+            args.addAll(List.of("--mqtts", tls.toString()));
+            args.addAll(extra);
+            List<HostPort> listens = new ArrayList<>(p.otherListens());
+            listens.add(tls);
+            out.add(new Planned(p.role(), p.id(), List.copyOf(args), p.address(), p.http(), List.copyOf(listens),
+                    p.log(), p.data()));
+        }
+        return out;
+    }
+
     private static Path log(Path dir, String id) {
         return dir.resolve("logs").resolve(id + ".log");
     }

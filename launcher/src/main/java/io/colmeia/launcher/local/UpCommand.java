@@ -1,6 +1,7 @@
 package io.colmeia.launcher.local;
 
 import io.colmeia.common.config.Converters;
+import io.colmeia.launcher.tls.LocalTls;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.broker.BrokerConfig;
 import io.colmeia.common.config.InvalidConfigurationException;
@@ -81,6 +82,11 @@ public final class UpCommand implements Callable<Integer> {
             description = "Port of the embedded store (default: ${DEFAULT-VALUE}).")
     int storePort;
 
+    @Option(names = "--tls-port", defaultValue = "8883", paramLabel = "PORT",
+            description = "MQTT over TLS port of every broker and ingress node, with certificates of a local CA"
+                    + " created in <dir>/tls on first start; 0: no TLS (default: ${DEFAULT-VALUE}).")
+    int tlsPort;
+
     @Option(names = "--http-port", defaultValue = "9100", paramLabel = "PORT",
             description = "Port of /metrics, /health and /ready on every process's address (default: ${DEFAULT-VALUE}).")
     int httpPort;
@@ -117,6 +123,14 @@ public final class UpCommand implements Callable<Integer> {
             }
             refuseIfRunning(dir, out);
             List<Planned> plan = plan(dir);
+            LocalTls.Material tls = null;
+            if (tlsPort != 0) {
+                tls = LocalTls.ensure(dir.resolve("tls"), tlsNames(plan));
+                plan = ClusterPlan.withTls(plan, tlsPort, List.of("--tls-keystore", tls.keyStore().toString(),
+                        "--tls-keystore-password", tls.keyStorePassword()), List.of("--tls-cert",
+                        tls.serverCertificates().toString(), "--tls-key", tls.serverKey().toString()));
+            }
+            this.tls = tls;
             requireFreeAddresses(plan);
             return startAll(dir, plan, out);
         }
@@ -138,7 +152,13 @@ public final class UpCommand implements Callable<Integer> {
         if (clusterPort == brokerMqttPort) {
             throw new InvalidConfigurationException("--cluster-port", "is the same as --broker-mqtt-port");
         }
-        for (int port : new int[] {brokerMqttPort, ingressMqttPort, dnsPort, clusterPort, storePort}) {
+        if (tlsPort != 0) {
+            requirePort("--tls-port", tlsPort);
+            if (tlsPort == brokerMqttPort || tlsPort == ingressMqttPort || tlsPort == clusterPort) {
+                throw new InvalidConfigurationException("--tls-port", "is the same as an MQTT or cluster port");
+            }
+        }
+        for (int port : new int[] {brokerMqttPort, ingressMqttPort, dnsPort, clusterPort, storePort, tlsPort}) {
             if (port == httpPort) {
                 throw new InvalidConfigurationException("--http-port", "is the same as an MQTT or DNS port ("
                         + port + ")");
@@ -169,6 +189,16 @@ public final class UpCommand implements Callable<Integer> {
             out.line("removing stale state of a cluster that no longer runs (" + ClusterState.file(dir) + ")");
             ClusterState.delete(dir);
         });
+    }
+
+    private LocalTls.Material tls;
+
+    /** Every address a TLS client may dial, and the service name, for the local server certificate. */
+    private static List<String> tlsNames(List<Planned> plan) {
+        List<String> names = new java.util.ArrayList<>(List.of(ClusterState.SERVICE_NAME, "localhost"));
+        plan.stream().filter(p -> p.role().equals("broker") || p.role().equals("ingress"))
+                .forEach(p -> names.add(p.address().host()));
+        return names;
     }
 
     List<Planned> plan(Path dir) {
@@ -223,6 +253,16 @@ public final class UpCommand implements Callable<Integer> {
                 + " -t no1/sala/temperatura -m '{\"Temperatura\":24.0}'");
         plan.stream().filter(p -> p.role().equals("dns")).findFirst().ifPresent(d -> out.line(
                 "      dig @" + d.address().host() + " -p " + d.address().port() + " " + ClusterState.SERVICE_NAME));
+        if (tls != null) {
+            out.line("TLS:  mosquitto_sub -h " + first.host() + " -p " + tlsPort + " --cafile " + tls.caCertificate()
+                    + " -t 'no1/#' -v");
+            out.line("      local CA SHA-256 " + tls.caSha256() + "; server certificate SHA-1 " + tls.serverSha1());
+        }
+        out.line("");
+        out.line("*** ANONYMOUS ACCESS: this local cluster listens on loopback addresses only and admits MQTT clients"
+                + " WITHOUT credentials, with full access. ***");
+        out.line("*** Reachable from a network, brokers refuse anonymous clients: see docs/security.md"
+                + " (--users-file, colmeia users, TLS). ***");
         if (detach) {
             out.line("cluster running in the background; 'colmeia status' shows it, 'colmeia down' stops it");
             return 0;

@@ -6,6 +6,7 @@ import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import io.colmeia.broker.cluster.forward.Forwarder;
 import io.colmeia.broker.cluster.forward.LocalBroker;
 import io.colmeia.broker.cluster.forward.Outbox;
+import io.colmeia.broker.cluster.link.AckBatch;
 import io.colmeia.broker.cluster.link.Frame;
 import io.colmeia.broker.cluster.link.LinkEvents;
 import io.colmeia.broker.cluster.link.LinkTransport;
@@ -536,7 +537,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
         if (!peer.dedupe.firstTime(p.seq())) {
             peer.dedupeHits.increment();
             if (m.qos() > 0) {
-                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
+                AckBatch.of(channel).ack(p.seq());
             }
             return;
         }
@@ -559,7 +560,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
                 LOG.warn("cluster: could not deliver {} from {}: {}", m.topic(), peer.id, e.toString());
             }
             if (m.qos() > 0 && channel.isActive()) {
-                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
+                AckBatch.of(channel).ack(p.seq());
             }
         });
     }

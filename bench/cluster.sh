@@ -28,6 +28,10 @@ Phases:
   latency     paced at --paced-rate msg/s in total, far below saturation: added p99 = end-to-end p99
               (publish -> subscriber) cross minus same, per round and median (target <= 2 ms)
 
+Also printed: CPU time all replicas spent per delivered message (/proc/PID/stat over warm-up + run,
+JIT compilation included), same/cross: on a machine where other processes compete for the cores the
+throughput ratio mostly measures the CPU scheduler, the CPU per message less so.
+
 Reports: one JSON per run from `colmeia bench`, plus <stamp>-cluster-summary.json and .txt in --out.
 
 Options:
@@ -188,6 +192,14 @@ runs_list="$work/runs.txt"
 a="${hosts[0]}:$mqtt_port"; b="${hosts[1]}:$mqtt_port"
 per_run=$(( $(seconds_of "$duration") + $(seconds_of "$warmup") + 60 ))
 
+cpu_ticks() { # pid -> user+system clock ticks so far
+    awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+replicas_cpu() { # -> "ticksA ticksB ticksC"
+    local line=""
+    for pid in "${replica_pids[@]}"; do line="$line $(cpu_ticks "$pid")"; done
+    echo $line
+}
 routes_to_b() { metric 0 '^colmeia_broker_cluster_peer_routes\{.*peer="bench-B"'; }
 forwards_to() { metric 0 "^colmeia_broker_cluster_forwards_total\\{.*peer=\"bench-$1\""; }
 
@@ -200,7 +212,7 @@ one_run() { # phase, round, target(cross|same), bench args...
         for _ in $(seq 1 150); do [ "$(routes_to_b)" = 0 ] && break; sleep 0.2; done
         [ "$(routes_to_b)" = 0 ] || note "! $phase round $round: A still routes to B before the same-replica run"
     fi
-    local fb0 fc0; fb0=$(forwards_to B); fc0=$(forwards_to C)
+    local fb0 fc0 cpu0; fb0=$(forwards_to B); fc0=$(forwards_to C); cpu0=$(replicas_cpu)
     local report="$out/$stamp-cluster-$phase-r$round-$target.json"
     set +e
     timeout --kill-after=10 "$per_run" "$java_bin" ${COLMEIA_BENCH_JAVA_OPTS:--Xmx512m} -jar "$jar" bench "$@" \
@@ -211,14 +223,17 @@ one_run() { # phase, round, target(cross|same), bench args...
     set -e
     grep -E '^round 1' "$work/$phase-$round-$target.out" | sed "s/^round 1/$phase round $round/" || true
     [ "$rc" -eq 0 ] || { note "! $phase round $round $target: colmeia bench ended with status $rc"; tail -n 5 "$work/$phase-$round-$target.out" >&2; }
-    local fb1 fc1; fb1=$(forwards_to B); fc1=$(forwards_to C)
+    local fb1 fc1 cpu1; fb1=$(forwards_to B); fc1=$(forwards_to C); cpu1=$(replicas_cpu)
+    echo "$cpu0" >"$report.cpu0"; echo "$cpu1" >"$report.cpu1"
     if [ "$target" = same ] && [ "$fb0" != "?" ] && [ "$fb1" != "$fb0" ]; then
         note "! $phase round $round same: A forwarded $((fb1 - fb0)) message(s) to B during the same-replica run"
     fi
     if [ "$replicas" = 3 ] && [ "$fc0" != "?" ] && [ "$fc1" != "$fc0" ]; then
         note "! $phase round $round $target: A forwarded $((fc1 - fc0)) message(s) to C, which subscribes to nothing"
     fi
-    [ -f "$report" ] && echo "$phase $round $target $report" >>"$runs_list"
+    # CPU seconds all replicas spent in the run (warm-up included), for CPU per delivered message
+    [ -f "$report" ] && echo "$phase $round $target $report $(python3 -c 'import sys; a=sys.argv[1].split(); b=sys.argv[2].split(); print(sum(int(y)-int(x) for x, y in zip(a, b)))' "$cpu0" "$cpu1")" >>"$runs_list"
+    rm -f "$report.cpu0" "$report.cpu1"
 }
 
 for phase in throughput latency; do
@@ -235,13 +250,17 @@ done
 
 echo
 echo "=== summary ($stamp; reports in $out) ==="
-python3 - "$runs_list" "$out/$stamp-cluster-summary.json" "$replicas" "$publishers" "$duration" "$paced_rate" <<'PY' | tee -a "$summary"
+python3 - "$runs_list" "$out/$stamp-cluster-summary.json" "$replicas" "$publishers" "$duration" "$paced_rate" "$(getconf CLK_TCK)" <<'PY' | tee -a "$summary"
 import json, statistics, sys
-runs_list, out, replicas, publishers, duration, paced = sys.argv[1:7]
+runs_list, out, replicas, publishers, duration, paced, tck = sys.argv[1:8]
 runs = {}
 for line in open(runs_list):
-    phase, rnd, target, path = line.split()
-    r = json.load(open(path))["runs"][0]
+    phase, rnd, target, path, ticks = line.split()
+    d = json.load(open(path))
+    r = d["runs"][0]
+    # CPU of all replicas over warm-up + run, per message delivered in both
+    delivered = r["received"] + sum(w["received"] for w in d.get("warmups", []))
+    r["replicasCpuMicrosPerMessage"] = int(ticks) / int(tck) * 1e6 / max(delivered, 1)
     runs.setdefault(phase, {}).setdefault(int(rnd), {})[target] = r
 def med(xs): return statistics.median(xs) if xs else float("nan")
 result = {"replicas": int(replicas), "publishers": int(publishers), "duration": duration,
@@ -257,16 +276,20 @@ for phase, rounds in runs.items():
     for t in ("cross", "same"):
         print(f"{phase}: {t:5s} delivered {fig(t, 'deliveredPerSecond'):8.0f} msg/s (median), e2e p50 {lat(t, 'p50Ms'):.2f}"
               f" p99 {lat(t, 'p99Ms'):.2f} ms, lost+dup {lost[t]}, emulator cpu {fig(t, 'emulatorCpuCores'):.2f},"
-              f" replica A cpu {fig(t, 'targetCpuCores'):.2f}")
+              f" replica A cpu {fig(t, 'targetCpuCores'):.2f}, all replicas {fig(t, 'replicasCpuMicrosPerMessage'):.0f} us CPU/message")
     print(f"{phase}: ratio cross/same delivered per round {['%.2f' % x for x in ratio]} median {med(ratio):.2f}"
           f" (target >= 0.70); added p99 per round {['%+.2f' % x for x in dp99]} median {med(dp99):+.2f} ms"
-          f" (target <= 2 ms); added p50 median {med(dp50):+.2f} ms")
+          f" (target <= 2 ms); added p50 median {med(dp50):+.2f} ms; CPU per message same/cross"
+          f" {fig('same', 'replicasCpuMicrosPerMessage') / max(fig('cross', 'replicasCpuMicrosPerMessage'), 1e-9):.2f}")
     result["phases"][phase] = {
         "ratioCrossSamePerRound": ratio, "ratioCrossSameMedian": med(ratio),
         "addedP99MsPerRound": dp99, "addedP99MsMedian": med(dp99), "addedP50MsMedian": med(dp50),
+        "cpuPerMessageSameOverCross": fig("same", "replicasCpuMicrosPerMessage") / max(fig("cross", "replicasCpuMicrosPerMessage"), 1e-9),
         "cross": {"deliveredPerSecondMedian": fig("cross", "deliveredPerSecond"),
+                  "replicasCpuMicrosPerMessage": fig("cross", "replicasCpuMicrosPerMessage"),
                   "p50MsMedian": lat("cross", "p50Ms"), "p99MsMedian": lat("cross", "p99Ms"), "lostOrDuplicated": lost["cross"]},
         "same": {"deliveredPerSecondMedian": fig("same", "deliveredPerSecond"),
+                 "replicasCpuMicrosPerMessage": fig("same", "replicasCpuMicrosPerMessage"),
                  "p50MsMedian": lat("same", "p50Ms"), "p99MsMedian": lat("same", "p99Ms"), "lostOrDuplicated": lost["same"]},
     }
 json.dump(result, open(out, "w"), indent=2)

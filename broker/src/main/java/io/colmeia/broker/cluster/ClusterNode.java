@@ -555,12 +555,14 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
             }
             done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         }
+        // acknowledged once handed to HiveMQ, from this event loop: acking when HiveMQ's future completes would
+        // cost a hand-off from its executor back to the link per message
+        if (m.qos() > 0) {
+            AckBatch.of(channel).ack(p.seq());
+        }
         done.whenComplete((v, e) -> {
             if (e != null) {
                 LOG.warn("cluster: could not deliver {} from {}: {}", m.topic(), peer.id, e.toString());
-            }
-            if (m.qos() > 0 && channel.isActive()) {
-                AckBatch.of(channel).ack(p.seq());
             }
         });
     }

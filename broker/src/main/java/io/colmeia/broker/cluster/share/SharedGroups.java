@@ -175,6 +175,8 @@ public final class SharedGroups {
         }
         groups = Map.copyOf(next);
         memberClients = Set.copyOf(clients);
+        nodeCursors.keySet().retainAll(next.keySet()); // groups come and go: no cursor outlives its group
+        memberCursors.keySet().retainAll(next.keySet());
     }
 
     // ---- the publish path (no lock)

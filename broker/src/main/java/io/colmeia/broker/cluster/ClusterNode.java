@@ -6,6 +6,7 @@ import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import io.colmeia.broker.cluster.forward.Forwarder;
 import io.colmeia.broker.cluster.forward.LocalBroker;
 import io.colmeia.broker.cluster.forward.Outbox;
+import io.colmeia.broker.cluster.link.AckBatch;
 import io.colmeia.broker.cluster.link.Frame;
 import io.colmeia.broker.cluster.link.LinkEvents;
 import io.colmeia.broker.cluster.link.LinkTransport;
@@ -13,6 +14,13 @@ import io.colmeia.broker.cluster.link.Message;
 import io.colmeia.broker.cluster.membership.Membership;
 import io.colmeia.broker.cluster.route.LocalRoutes;
 import io.colmeia.broker.cluster.route.RouteTable;
+import io.colmeia.broker.cluster.share.ShareTopics;
+import io.colmeia.broker.cluster.share.SharedGroups;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishOutboundInterceptor;
+import com.hivemq.extension.sdk.api.packets.subscribe.ModifiableSubscription;
+import io.micrometer.core.instrument.Counter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.colmeia.common.config.HostPort;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * This replica's member of the cluster: links to every peer, the route table, forwarding of local clients'
  * PUBLISHes to the peers that want them, and delivery of what peers forward here. See docs/cluster.md.
  */
-public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forwarder.Router, AutoCloseable {
+public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, SharedGroups.Listener, Forwarder.Router,
+        AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
     /** Subscriptions are re-read from HiveMQ's store this often; withdrawn routes reach peers within it. */
@@ -55,6 +64,17 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     private final long incarnation;
     private final RouteTable routes = new RouteTable();
     private final LocalRoutes localRoutes = new LocalRoutes(PIN_NANOS, System::nanoTime, this);
+    private final SharedGroups shares = new SharedGroups(PIN_NANOS, System::nanoTime, this);
+    private final Counter shareDelivered;
+    private final Counter shareMisses;
+    private final AtomicLong lastMissLog = new AtomicLong(System.nanoTime() - DROP_LOG_INTERVAL_NANOS);
+    /** A shared-group member receives its parked topic ($colmeia-share/GROUP/TOPIC) back as TOPIC. */
+    private static final PublishOutboundInterceptor UNPARK = (in, out) -> {
+        String topic = out.getPublishPacket().getTopic();
+        if (topic.startsWith(ShareTopics.PARKED_PREFIX)) {
+            out.getPublishPacket().setTopic(ShareTopics.unpark(topic));
+        }
+    };
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final Set<Channel> rejected = ConcurrentHashMap.newKeySet();
     private final LinkTransport transport;
@@ -69,10 +89,16 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     private volatile LocalBroker delivery;
     private volatile boolean closing;
 
-    /** Where the current subscription filters of local clients come from (HiveMQ's subscription store). */
+    /** Where the current subscriptions of local clients come from (HiveMQ's subscription store). */
     @FunctionalInterface
     public interface SubscriptionSource {
-        Collection<String> filters() throws Exception;
+        /** (client id, stored topic filter) of every local subscription. */
+        Collection<Map.Entry<String, String>> subscriptions() throws Exception;
+
+        /** Plain filters held by one anonymous client (tests). */
+        static SubscriptionSource ofFilters(Collection<String> filters) {
+            return () -> filters.stream().map(f -> Map.entry("local", f)).toList();
+        }
     }
 
     public ClusterNode(String nodeId, ClusterConfig config, int maxPacketSize, MeterRegistry registry) {
@@ -98,17 +124,63 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
                 .description("Topic filters advertised by all peers (the remote route table)").register(registry);
         Gauge.builder("colmeia_broker_cluster_local_routes", localRoutes, LocalRoutes::size)
                 .description("Topic filters this replica advertises to its peers").register(registry);
+        Gauge.builder("colmeia_broker_cluster_share_members", shares, SharedGroups::localMemberCount)
+                .description("Shared-subscription members on this replica (per group)").register(registry);
+        shareDelivered = Counter.builder("colmeia_broker_cluster_share_deliveries_total")
+                .description("Messages delivered here to one member of a $share group this replica was picked for")
+                .register(registry);
+        shareMisses = Counter.builder("colmeia_broker_cluster_share_misses_total")
+                .description("Messages for a $share group this replica was picked for that found no member here")
+                .register(registry);
     }
 
-    /** Interceptors every client gets: forwarding of its PUBLISHes, and fast route adds on SUBSCRIBE. */
+    /**
+     * Interceptors every client gets: forwarding of its PUBLISHes, fast route adds on SUBSCRIBE, and the parking
+     * of {@code $share} subscriptions (see {@link ShareTopics}); a shared-group member also gets the outbound
+     * interceptor that restores its topics (only members pay for it).
+     */
     public ClientInitializer clientInitializer() {
         Forwarder forwarder = new Forwarder(this);
         return (input, context) -> {
+            String clientId = input.getClientInformation().getClientId();
             context.addPublishInboundInterceptor(forwarder);
+            AtomicBoolean unparking = new AtomicBoolean();
+            Runnable needsUnpark = () -> {
+                if (unparking.compareAndSet(false, true)) {
+                    context.addPublishOutboundInterceptor(UNPARK);
+                }
+            };
+            if (shares.isLocalMember(clientId)) {
+                needsUnpark.run(); // a persistent session that is a member already
+            }
             context.addSubscribeInboundInterceptor((in, out) -> {
-                List<String> filters = new ArrayList<>();
-                in.getSubscribePacket().getSubscriptions().forEach(s -> filters.add(s.getTopicFilter()));
-                localRoutes.subscribed(filters);
+                List<String> plain = new ArrayList<>();
+                for (ModifiableSubscription s : out.getSubscribePacket().getSubscriptions()) {
+                    ShareTopics.Share share = ShareTopics.parseShare(s.getTopicFilter());
+                    if (share == null) {
+                        plain.add(s.getTopicFilter());
+                        continue;
+                    }
+                    needsUnpark.run();
+                    s.setTopicFilter(share.parked());
+                    shares.subscribed(clientId, share.key());
+                }
+                localRoutes.subscribed(plain);
+            });
+            context.addUnsubscribeInboundInterceptor((in, out) -> {
+                List<String> filters = new ArrayList<>(out.getUnsubscribePacket().getTopicFilters());
+                boolean changed = false;
+                for (int i = 0; i < filters.size(); i++) {
+                    ShareTopics.Share share = ShareTopics.parseShare(filters.get(i));
+                    if (share != null) {
+                        filters.set(i, share.parked());
+                        shares.unsubscribed(clientId, share.key());
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    out.getUnsubscribePacket().setTopicFilters(filters);
+                }
             });
         };
     }
@@ -123,24 +195,32 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
                 config.peersDns().isEmpty() ? "" : " and DNS " + config.peersDns() + " port " + config.dnsPeerPort());
     }
 
-    private void reconcile(SubscriptionSource subscriptions) {
+    private void reconcile(SubscriptionSource source) {
         try {
-            localRoutes.reconcile(subscriptions.filters());
+            Collection<Map.Entry<String, String>> subscriptions = source.subscriptions();
+            List<String> plain = new ArrayList<>(subscriptions.size());
+            for (Map.Entry<String, String> s : subscriptions) {
+                if (ShareTopics.parseParked(s.getValue()) == null) {
+                    plain.add(s.getValue());
+                }
+            }
+            localRoutes.reconcile(plain);
+            shares.reconcile(SharedGroups.membersOf(subscriptions));
         } catch (Exception e) {
             LOG.debug("cluster: could not read subscriptions: {}", e.toString());
         }
     }
 
-    /** Every local subscription's filter, from HiveMQ's store (the truth: it also drops vanished sessions). */
+    /** Every local subscription, from HiveMQ's store (the truth: it also drops vanished sessions). */
     public static SubscriptionSource subscriptionsOf(SubscriptionStore store) {
         return () -> {
-            List<String> filters = new ArrayList<>();
+            List<Map.Entry<String, String>> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
             store.iterateAllSubscriptions((context, result) -> {
                 for (TopicSubscription s : result.getSubscriptions()) {
-                    filters.add(s.getTopicFilter());
+                    subscriptions.add(Map.entry(result.getClientId(), s.getTopicFilter()));
                 }
             }).get(10, TimeUnit.SECONDS);
-            return filters;
+            return List.copyOf(subscriptions);
         };
     }
 
@@ -148,17 +228,25 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
 
     @Override
     public void forward(String topic, boolean retain, Supplier<Message> message) {
+        List<SharedGroups.Pick> picks = shares.isEmpty() ? List.of() : shares.pick(topic, this::isUp);
         Message built = null;
         for (Peer peer : peers.values()) {
-            if (!retain && !routes.matches(peer.id, topic)) {
+            boolean plain = retain || routes.matches(peer.id, topic);
+            List<String> shareKeys = keysFor(picks, peer.id);
+            if (!plain && shareKeys.isEmpty()) {
                 continue;
             }
             if (built == null) {
                 built = message.get();
             }
-            switch (peer.outbox.offer(built)) {
+            switch (peer.outbox.offer(built, plain, shareKeys)) {
                 case QUEUED -> {
-                    (retain ? peer.retainedForwards : peer.forwards[built.qos()]).increment();
+                    if (plain) {
+                        (retain ? peer.retainedForwards : peer.forwards[built.qos()]).increment();
+                    }
+                    if (!shareKeys.isEmpty()) {
+                        peer.shareForwards.increment(shareKeys.size());
+                    }
                     scheduleDrain(peer);
                 }
                 case DROPPED_FULL -> {
@@ -168,6 +256,63 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
                 case DROPPED_LINK_DOWN -> peer.droppedLinkDown.increment();
             }
         }
+        for (SharedGroups.Pick pick : picks) {
+            if (pick.local()) {
+                if (built == null) {
+                    built = message.get();
+                }
+                deliverShare(built, pick.key());
+            }
+        }
+    }
+
+    private static List<String> keysFor(List<SharedGroups.Pick> picks, String peerId) {
+        List<String> keys = null;
+        for (SharedGroups.Pick p : picks) {
+            if (peerId.equals(p.peer())) {
+                if (keys == null) {
+                    keys = new ArrayList<>(picks.size());
+                }
+                keys.add(p.key());
+            }
+        }
+        return keys == null ? List.of() : keys;
+    }
+
+    /** Delivers to one local member of group {@code key}: the next in turn, or the one after if it left. */
+    private CompletableFuture<Void> deliverShare(Message m, String key) {
+        LocalBroker d = delivery;
+        ShareTopics.Share share = ShareTopics.parseKey(key);
+        if (d == null || share == null) {
+            shareMisses.increment();
+            return CompletableFuture.completedFuture(null);
+        }
+        return tryMembers(d, m, ShareTopics.parkedTopic(share.group(), m.topic()), key, shares.localCandidates(key),
+                0);
+    }
+
+    private CompletableFuture<Void> tryMembers(LocalBroker d, Message m, String topic, String key,
+                                               List<String> members, int i) {
+        if (i >= members.size()) {
+            shareMisses.increment();
+            long now = System.nanoTime();
+            long last = lastMissLog.get();
+            if (now - last >= DROP_LOG_INTERVAL_NANOS && lastMissLog.compareAndSet(last, now)) {
+                LOG.warn("cluster: a message on {} for $share group {} found no member here (it left); not delivered"
+                        + " to that group", m.topic(), key);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+        return d.deliverTo(m, topic, members.get(i)).handle((ok, e) -> {
+            if (e == null && Boolean.TRUE.equals(ok)) {
+                shareDelivered.increment();
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (e != null) {
+                LOG.debug("cluster: delivery to {} failed: {}", members.get(i), e.toString());
+            }
+            return tryMembers(d, m, topic, key, members, i + 1);
+        }).thenCompose(f -> f);
     }
 
     private void logDrop(Peer peer, String why) {
@@ -229,6 +374,11 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
     @Override
     public void removed(String filter) {
         broadcast(new Frame.RouteRemove(filter));
+    }
+
+    @Override
+    public void countChanged(String key, int count) {
+        broadcast(new Frame.ShareCount(key, count));
     }
 
     private void broadcast(Frame frame) {
@@ -314,6 +464,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
         peer.channel = channel;
         localRoutes.withSnapshot(filters -> channel.writeAndFlush(new Frame.RoutesFull(List.copyOf(filters)),
                 channel.voidPromise()));
+        shares.withCounts(counts -> channel.writeAndFlush(new Frame.SharesFull(counts), channel.voidPromise()));
         int pending = peer.outbox.size();
         LOG.info("cluster: peer {} joined{} via {}; {} message(s) waiting for it", peerId,
                 restarted ? " (restarted)" : "", channel.remoteAddress(), pending);
@@ -359,6 +510,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
             routes.add(peerId, r.filter());
         } else if (frame instanceof Frame.RouteRemove r) {
             routes.remove(peerId, r.filter());
+        } else if (frame instanceof Frame.SharesFull f) {
+            shares.replacePeer(peerId, f.counts());
+        } else if (frame instanceof Frame.ShareCount c) {
+            shares.peerCount(peerId, c.key(), c.count());
         } else if (frame instanceof Frame.Retained r) {
             LocalBroker d = delivery;
             if (d != null) {
@@ -382,7 +537,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
         if (!peer.dedupe.firstTime(p.seq())) {
             peer.dedupeHits.increment();
             if (m.qos() > 0) {
-                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
+                AckBatch.of(channel).ack(p.seq());
             }
             return;
         }
@@ -391,12 +546,23 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
             return;
         }
         peer.forwardedIn.increment();
-        d.deliver(m).whenComplete((v, e) -> {
+        CompletableFuture<Void> done = p.plain() ? d.deliver(m) : CompletableFuture.completedFuture(null);
+        if (!p.shareKeys().isEmpty()) {
+            List<CompletableFuture<Void>> all = new ArrayList<>(p.shareKeys().size() + 1);
+            all.add(done);
+            for (String key : p.shareKeys()) {
+                all.add(deliverShare(m, key));
+            }
+            done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        }
+        // acknowledged once handed to HiveMQ, from this event loop: acking when HiveMQ's future completes would
+        // cost a hand-off from its executor back to the link per message
+        if (m.qos() > 0) {
+            AckBatch.of(channel).ack(p.seq());
+        }
+        done.whenComplete((v, e) -> {
             if (e != null) {
                 LOG.warn("cluster: could not deliver {} from {}: {}", m.topic(), peer.id, e.toString());
-            }
-            if (m.qos() > 0 && channel.isActive()) {
-                channel.writeAndFlush(new Frame.Ack(p.seq()), channel.voidPromise());
             }
         });
     }
@@ -461,6 +627,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Forw
 
     RouteTable routes() {
         return routes;
+    }
+
+    SharedGroups shares() {
+        return shares;
     }
 
     /** Closes every peer link as if the network dropped it (tests). */

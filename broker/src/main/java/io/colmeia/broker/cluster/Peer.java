@@ -28,6 +28,7 @@ final class Peer {
     final Counter linkFailures;
     final Counter resent;
     final Counter retainedSynced;
+    final Counter shareForwards;
 
     Peer(String id, int bufferSize, MeterRegistry registry, ClusterNode node) {
         this.id = id;
@@ -55,6 +56,11 @@ final class Peer {
                 "Unacknowledged QoS 1/2 messages queued again for re-send after a link was lost");
         retainedSynced = counter(registry, "colmeia_broker_cluster_retained_synced_total",
                 "Retained messages received in a peer's full sync and stored here because they were missing");
+        shareForwards = counter(registry, "colmeia_broker_cluster_share_forwards_total",
+                "$share group deliveries handed to a peer because this replica picked it for the group");
+        Gauge.builder("colmeia_broker_cluster_peer_share_members", node, n -> n.shares().peerMemberCount(id))
+                .description("Shared-subscription members this peer advertises (per group)").tag("peer", id)
+                .register(registry);
         Gauge.builder("colmeia_broker_cluster_peer_up", this, p -> p.channel != null ? 1 : 0)
                 .description("1 while the link to this peer is up").tag("peer", id).register(registry);
         Gauge.builder("colmeia_broker_cluster_peer_routes", node, n -> n.routes().size(id))

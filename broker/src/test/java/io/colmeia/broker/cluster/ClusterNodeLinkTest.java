@@ -73,6 +73,35 @@ class ClusterNodeLinkTest {
     }
 
     @Test
+    void aSharedGroupPickIsDeliveredToOneMemberOfThePickedNodeAndOnlyThePlainCopyGoesToItsSubscribers() {
+        HostPort a = FreePorts.on("127.0.1.41");
+        HostPort b = FreePorts.on("127.0.1.42");
+        RecordingBroker brokerA = new RecordingBroker();
+        RecordingBroker brokerB = new RecordingBroker();
+        ClusterNode nodeA = node("node-a", a, List.of(b), brokerA, List.of());
+        ClusterNode nodeB = new ClusterNode("node-b", new ClusterConfig(b, List.of(a), "", 0, Duration.ofSeconds(5),
+                Duration.ofMillis(100), Duration.ofSeconds(2), 1000), 65_536, new SimpleMeterRegistry());
+        toClose.add(nodeB);
+        nodeB.start(brokerB, () -> List.of(Map.entry("worker-b", "$colmeia-share/g/jobs/#")));
+        await().atMost(WAIT).until(() -> nodeA.shares().peerMemberCount("node-b") == 1);
+
+        for (int i = 0; i < 10; i++) {
+            byte[] payload = ("j" + i).getBytes(StandardCharsets.UTF_8);
+            nodeA.forward("jobs/x", false, () -> Message.simple("jobs/x", 1, false, payload));
+        }
+        await().atMost(WAIT).until(() -> brokerB.toMembers.size() == 10);
+        assertThat(brokerB.toMembers).containsExactlyElementsOf(
+                IntStream.range(0, 10).mapToObj(i -> "worker-b $colmeia-share/g/jobs/x j" + i).toList());
+        assertThat(brokerB.delivered).isEmpty(); // node-b has no plain subscription on jobs/x
+        assertThat(brokerA.toMembers).isEmpty();
+
+        nodeB.close(); // the only member's node is gone: QoS 1 waits for it, QoS 0 is dropped, nothing local
+        await().atMost(WAIT).until(() -> nodeA.peerStates().equals(Map.of("node-b", "down")));
+        nodeA.forward("jobs/x", false, () -> Message.simple("jobs/x", 0, false, new byte[1]));
+        assertThat(brokerA.toMembers).isEmpty();
+    }
+
+    @Test
     void aNodeJoiningLaterReceivesTheRetainedSetAndKeepsNewerLocalOnes() {
         HostPort a = FreePorts.on("127.0.1.41");
         HostPort b = FreePorts.on("127.0.1.42");
@@ -132,18 +161,25 @@ class ClusterNodeLinkTest {
                 Duration.ofSeconds(2), 100_000);
         ClusterNode node = new ClusterNode(id, config, 65_536, new SimpleMeterRegistry());
         toClose.add(node);
-        node.start(broker, () -> subscriptions);
+        node.start(broker, ClusterNode.SubscriptionSource.ofFilters(subscriptions));
         return node;
     }
 
     private static final class RecordingBroker implements LocalBroker {
         final List<Message> delivered = new CopyOnWriteArrayList<>();
         final Map<String, Message> retained = new ConcurrentHashMap<>();
+        final List<String> toMembers = new CopyOnWriteArrayList<>();
 
         @Override
         public CompletableFuture<Void> deliver(Message message) {
             delivered.add(message);
             return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> deliverTo(Message message, String topic, String clientId) {
+            toMembers.add(clientId + " " + topic + " " + new String(message.payload(), StandardCharsets.UTF_8));
+            return CompletableFuture.completedFuture(true);
         }
 
         @Override

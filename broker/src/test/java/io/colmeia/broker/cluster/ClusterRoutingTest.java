@@ -249,6 +249,76 @@ class ClusterRoutingTest {
 
     @Test
     @Order(5)
+    void aSharedGroupSpreadOverReplicasGetsEachMessageOnceBalancedAcrossItsMembers() throws Exception {
+        // members: one on replica 1, two on replica 2, one on replica 3; a plain subscriber on replica 2 too
+        Map<String, List<String>> members = new java.util.LinkedHashMap<>();
+        int[] onReplica = {0, 1, 1, 2};
+        for (int i = 0; i < onReplica.length; i++) {
+            List<String> got = new CopyOnWriteArrayList<>();
+            String id = "share-" + i + "-on-" + (onReplica[i] + 1);
+            members.put(id, got);
+            MqttClient c = connect(replicas.get(onReplica[i]), id);
+            c.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {
+                }
+
+                @Override
+                public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                    got.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+                }
+            });
+            c.subscribe("$share/workers/sh/+/job", 1);
+        }
+        List<String> plain = new CopyOnWriteArrayList<>();
+        subscribe(replicas.get(1), "share-plain", "sh/+/job", 1, plain);
+        int[] expectedLocal = {1, 2, 1};
+        for (int r = 0; r < 3; r++) {
+            ReplicaProcess replica = replicas.get(r);
+            int total = 4 - expectedLocal[r];
+            await().atMost(DELIVERY).pollInterval(Duration.ofMillis(200)).until(() ->
+                    replica.metric("colmeia_broker_cluster_peer_share_members", Map.of()) == total);
+        }
+        double[] deliveredBefore = new double[3];
+        for (int r = 0; r < 3; r++) {
+            deliveredBefore[r] = replicas.get(r).metric("colmeia_broker_cluster_share_deliveries_total", Map.of());
+        }
+        List<MqttClient> publishers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            publishers.add(connect(replicas.get(r), "share-pub-" + r));
+        }
+        int perPublisher = 100;
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < perPublisher; i++) {
+            for (int r = 0; r < 3; r++) {
+                publishers.get(r).publish("sh/p" + r + "/job", payload("p" + r + "-" + i), 1, false);
+                expected.add("sh/p" + r + "/job p" + r + "-" + i);
+            }
+        }
+        int n = expected.size();
+        await().atMost(DELIVERY).until(() -> members.values().stream().mapToInt(List::size).sum() >= n
+                && plain.size() >= n);
+        Thread.sleep(500); // a duplicate would arrive now
+        List<String> all = members.values().stream().flatMap(List::stream).toList();
+        assertThat(all).as("every message once to the group, on its own topic").hasSize(n)
+                .containsExactlyInAnyOrderElementsOf(expected);
+        members.forEach((id, got) -> assertThat(got.size()).as("messages member %s got of %d", id, n)
+                .isBetween(n / 4 / 2, n / 4 * 2));
+        assertThat(plain).as("the plain subscriber next to two members").hasSize(n);
+        double delivered = 0;
+        for (int r = 0; r < 3; r++) {
+            delivered += replicas.get(r).metric("colmeia_broker_cluster_share_deliveries_total", Map.of())
+                    - deliveredBefore[r];
+        }
+        assertThat(delivered).isEqualTo(n);
+    }
+
+    @Test
+    @Order(6)
     void aKilledReplicaRejoinsResynchronisesAndTheOthersKeepExchangingMeanwhile() throws Exception {
         ReplicaProcess third = replicas.get(2);
         third.kill();

@@ -42,10 +42,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "throughput, fan-in, fan-out or connections (default: ${DEFAULT-VALUE}).")
     String scenario;
 
-    @Option(names = "--target", defaultValue = "colmeia=127.0.0.1:1883", paramLabel = "NAME=HOST:PORT",
+    @Option(names = "--target", defaultValue = "colmeia=127.0.0.1:1883", paramLabel = "NAME=HOST:PORT[/SUBHOST:PORT]",
             split = ",", converter = TargetConverter.class,
-            description = "Broker(s) to measure, repeatable or comma-separated; ratios are first/other"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Broker(s) to measure, repeatable or comma-separated; ratios are first/other. After '/',"
+                    + " the endpoint the subscribers use instead (e.g. another replica of the same cluster:"
+                    + " cross=127.0.0.1:1883/127.0.0.2:1883) (default: ${DEFAULT-VALUE}).")
     List<BenchTarget> targets;
 
     @Option(names = "--target-pid", paramLabel = "NAME=PID", split = ",",
@@ -162,7 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
                 settings.scenario().label(), settings.clients(),
                 settings.scenario().byPublishers() ? "publishers" : "devices", qos, subscribers, filter,
                 Converters.formatDuration(warmup), rounds, Converters.formatDuration(duration), maxMessages,
-                resolvedTargets.stream().map(t -> t.name() + "=" + t.address()).toList());
+                resolvedTargets.stream().map(t -> t.name() + "=" + t.describe()).toList());
         List<RunResult> warmups = new ArrayList<>();
         if (!warmup.isZero()) {
             for (BenchTarget t : resolvedTargets) {

@@ -56,18 +56,20 @@ public final class BenchRunner {
         EventLoopGroup group = new NioEventLoopGroup(settings.threads(),
                 new DefaultThreadFactory("bench-loop", true));
         FixedResolver resolver;
+        FixedResolver subscriberResolver;
         try {
             resolver = new FixedResolver(target.address());
+            subscriberResolver = new FixedResolver(target.subscriberAddress());
         } catch (UnknownHostException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalArgumentException("target " + target.name() + ": host '" + target.address().host()
+            throw new IllegalArgumentException("target " + target.name() + ": host of '" + target.describe()
                     + "' is unknown", e);
         }
         ClientStats stats = new ClientStats();
         DeviceFleet fleet = new DeviceFleet(fleetSettings, client, group, resolver, stats);
         SubscriberGroup subs = new SubscriberGroup(
                 settings.scenario().publishes() ? settings.subscribers() : 0, "bench-sub-" + runIndex,
-                settings.filter(), settings.subscriberQos(), client, group, resolver);
+                settings.filter(), settings.subscriberQos(), client, group, subscriberResolver);
         try {
             return measure(target, round, measure, fleet, subs, stats);
         } finally {
@@ -132,7 +134,7 @@ public final class BenchRunner {
         ClientStats.Snapshot s = stats.snapshot();
         long expected = subs.expected(fleet.devices());
         long received = subs.unique();
-        return new RunResult(target.name(), target.address().toString(), round, settings.scenario().label(),
+        return new RunResult(target.name(), target.describe(), round, settings.scenario().label(),
                 settings.qos(), settings.clients(), subs.size(), connected, connectSeconds,
                 connected / Math.max(1e-9, connectSeconds), publishSeconds, seconds, s.published(),
                 s.acknowledged(), expected,

@@ -42,5 +42,20 @@ class BenchCommandValidationTest {
         rejects(bench("--target-pid", "nobody=12"), "--target-pid");
         assertThatThrownBy(() -> bench("--target", "a=nohostport"))
                 .isInstanceOf(CommandLine.ParameterException.class);
+        assertThatThrownBy(() -> bench("--target", "a=127.0.0.1:1883/nohostport"))
+                .isInstanceOf(CommandLine.ParameterException.class);
+    }
+
+    @Test
+    void aTargetMayGiveTheSubscribersTheirOwnEndpoint() {
+        BenchCommand cmd = bench("--target", "cross=127.0.0.1:1883/127.0.0.2:1884,same=127.0.0.1:1883");
+        BenchTarget cross = cmd.targets.get(0);
+        assertThat(cross.address().toString()).isEqualTo("127.0.0.1:1883");
+        assertThat(cross.subscriberAddress().toString()).isEqualTo("127.0.0.2:1884");
+        assertThat(cross.describe()).isEqualTo("127.0.0.1:1883/127.0.0.2:1884");
+        BenchTarget same = cmd.targets.get(1);
+        assertThat(same.subscriberAddress()).isEqualTo(same.address());
+        assertThat(same.describe()).isEqualTo("127.0.0.1:1883");
+        assertThat(BenchTarget.parse("127.0.0.1:1/127.0.0.1:2").name()).isEqualTo("127.0.0.1:1/127.0.0.1:2");
     }
 }

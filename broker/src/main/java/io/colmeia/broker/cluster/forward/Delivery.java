@@ -9,6 +9,7 @@ import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.builder.RetainedPublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import io.colmeia.broker.cluster.link.Message;
 import java.nio.ByteBuffer;
@@ -34,10 +35,21 @@ public final class Delivery implements LocalBroker {
     /** Delivers to this replica's subscribers; a retained message is also stored (an empty one clears). */
     @Override
     public CompletableFuture<Void> deliver(Message m) {
+        return publishService.publish(build(m, m.topic(), m.retain()));
+    }
+
+    /** One shared-group member: HiveMQ's own {@code $share} delivery is not involved (see ShareTopics). */
+    @Override
+    public CompletableFuture<Boolean> deliverTo(Message m, String topic, String clientId) {
+        return publishService.publishToClient(build(m, topic, false), clientId)
+                .thenApply(r -> r == PublishToClientResult.SUCCESSFUL);
+    }
+
+    private static Publish build(Message m, String topic, boolean retain) {
         PublishBuilder b = Builders.publish()
-                .topic(m.topic())
+                .topic(topic)
                 .qos(Qos.valueOf(m.qos()))
-                .retain(m.retain())
+                .retain(retain)
                 .payload(ByteBuffer.wrap(m.payload()));
         if (m.contentType() != null) {
             b.contentType(m.contentType());
@@ -58,7 +70,7 @@ public final class Delivery implements LocalBroker {
         for (int i = 0; i < m.userProperties().size(); i += 2) {
             b.userProperty(m.userProperties().get(i), m.userProperties().get(i + 1));
         }
-        return publishService.publish(b.build());
+        return b.build();
     }
 
     /** Stores a retained message from a peer's sync unless this replica already has one for the topic. */

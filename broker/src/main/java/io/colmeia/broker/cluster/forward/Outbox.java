@@ -40,14 +40,19 @@ public final class Outbox {
         this.capacity = capacity;
     }
 
-    public synchronized Offer offer(Message message) {
+    public Offer offer(Message message) {
+        return offer(message, true, java.util.List.of());
+    }
+
+    /** Queues {@code message} for ordinary subscribers ({@code plain}) and/or the shared groups in {@code shareKeys}. */
+    public synchronized Offer offer(Message message, boolean plain, java.util.List<String> shareKeys) {
         if (message.qos() == 0 && sink == null) {
             return Offer.DROPPED_LINK_DOWN;
         }
         if (pending.size() + unacked.size() >= capacity) {
             return Offer.DROPPED_FULL;
         }
-        pending.add(new Frame.Publish(nextSeq++, message));
+        pending.add(new Frame.Publish(nextSeq++, message, plain, shareKeys));
         return Offer.QUEUED;
     }
 

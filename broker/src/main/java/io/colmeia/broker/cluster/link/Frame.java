@@ -9,7 +9,8 @@ import java.util.List;
  */
 public sealed interface Frame {
 
-    int VERSION = 1;
+    /** 2: shared-subscription groups (SharesFull, ShareCount) and share picks in Publish. */
+    int VERSION = 2;
 
     /** Dialer → acceptor, first frame: who I am and where my link listener is. */
     record Hello(int version, String nodeId, long incarnation, int clusterPort) implements Frame {
@@ -48,8 +49,32 @@ public sealed interface Frame {
     record RouteRemove(String filter) implements Frame {
     }
 
-    /** A client PUBLISH received by the sender, to deliver locally; QoS 1/2 are acknowledged by {@link Ack}. */
-    record Publish(long seq, Message message) implements Frame {
+    /** Every shared-subscription group of the sender with its member count, replacing what the receiver knew. */
+    record SharesFull(java.util.Map<String, Integer> counts) implements Frame {
+        public SharesFull {
+            counts = java.util.Map.copyOf(counts);
+        }
+    }
+
+    /** The sender's member count of one group changed; 0 = it has no member any more. */
+    record ShareCount(String key, int count) implements Frame {
+    }
+
+    /**
+     * A client PUBLISH received by the sender, to deliver locally; QoS 1/2 are acknowledged by {@link Ack}.
+     * {@code plain}: deliver to the receiver's ordinary subscribers (it advertised a matching filter).
+     * {@code shareKeys}: shared-subscription groups ({@code GROUP/FILTER}) the sender picked the receiver for;
+     * the receiver delivers to one of its members of each.
+     */
+    record Publish(long seq, Message message, boolean plain, List<String> shareKeys) implements Frame {
+        public Publish {
+            shareKeys = List.copyOf(shareKeys);
+        }
+
+        /** For ordinary subscribers only. */
+        public Publish(long seq, Message message) {
+            this(seq, message, true, List.of());
+        }
     }
 
     /** The receiver has handed the publish with this sequence number to its broker. */

@@ -19,6 +19,8 @@ public final class FrameCodec {
     static final byte PUBLISH = 8;
     static final byte ACK = 9;
     static final byte RETAINED = 10;
+    static final byte SHARES_FULL = 11;
+    static final byte SHARE_COUNT = 12;
 
     private static final int RETAIN_FLAG = 0x04;
 
@@ -56,7 +58,21 @@ public final class FrameCodec {
         } else if (frame instanceof Frame.Publish p) {
             out.writeByte(PUBLISH);
             out.writeLong(p.seq());
+            out.writeBoolean(p.plain());
+            out.writeShort(p.shareKeys().size());
+            p.shareKeys().forEach(k -> writeString(out, k));
             writeMessage(out, p.message());
+        } else if (frame instanceof Frame.SharesFull f) {
+            out.writeByte(SHARES_FULL);
+            out.writeInt(f.counts().size());
+            f.counts().forEach((k, c) -> {
+                writeString(out, k);
+                out.writeInt(c);
+            });
+        } else if (frame instanceof Frame.ShareCount c) {
+            out.writeByte(SHARE_COUNT);
+            writeString(out, c.key());
+            out.writeInt(c.count());
         } else if (frame instanceof Frame.Ack a) {
             out.writeByte(ACK);
             out.writeLong(a.seq());
@@ -98,7 +114,31 @@ public final class FrameCodec {
                 }
                 case ROUTE_ADD -> new Frame.RouteAdd(readString(in));
                 case ROUTE_REMOVE -> new Frame.RouteRemove(readString(in));
-                case PUBLISH -> new Frame.Publish(in.readLong(), readMessage(in));
+                case PUBLISH -> {
+                    long seq = in.readLong();
+                    boolean plain = in.readBoolean();
+                    int n = in.readUnsignedShort();
+                    if (n > in.readableBytes() / 2) {
+                        throw new CorruptedFrameException("bad share key count " + n);
+                    }
+                    List<String> keys = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        keys.add(readString(in));
+                    }
+                    yield new Frame.Publish(seq, readMessage(in), plain, keys);
+                }
+                case SHARES_FULL -> {
+                    int n = in.readInt();
+                    if (n < 0 || n > in.readableBytes() / 6) {
+                        throw new CorruptedFrameException("bad share group count " + n);
+                    }
+                    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+                    for (int i = 0; i < n; i++) {
+                        counts.put(readString(in), readCount(in));
+                    }
+                    yield new Frame.SharesFull(counts);
+                }
+                case SHARE_COUNT -> new Frame.ShareCount(readString(in), readCount(in));
                 case ACK -> new Frame.Ack(in.readLong());
                 case RETAINED -> new Frame.Retained(readMessage(in));
                 default -> throw new CorruptedFrameException("unknown frame type " + type);
@@ -145,6 +185,14 @@ public final class FrameCodec {
         }
         return new Message(topic, qos, (flags & RETAIN_FLAG) != 0, payload, contentType, responseTopic,
                 correlation, expiry, format, props);
+    }
+
+    private static int readCount(ByteBuf in) {
+        int c = in.readInt();
+        if (c < 0) {
+            throw new CorruptedFrameException("negative member count " + c);
+        }
+        return c;
     }
 
     private static void writeString(ByteBuf out, String s) {

@@ -15,6 +15,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
@@ -85,6 +86,8 @@ public final class LinkTransport implements AutoCloseable {
     }
 
     private void pipeline(ChannelPipeline p, LinkHandler handler) {
+        // many small frames (publishes one way, acks the other): one syscall for what a read or a turn produced
+        p.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast(new IdleStateHandler(timeout.toMillis(), heartbeat.toMillis(), 0, TimeUnit.MILLISECONDS));
         p.addLast(new FrameDecoder(maxFrameBytes));
         p.addLast(new FrameEncoder());

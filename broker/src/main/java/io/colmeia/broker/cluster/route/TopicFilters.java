@@ -20,20 +20,36 @@ public final class TopicFilters {
         if (topic.charAt(0) == '$' && (filter.charAt(0) == '+' || filter.charAt(0) == '#')) {
             return false;
         }
-        String[] f = filter.split("/", -1);
-        String[] t = topic.split("/", -1);
-        for (int i = 0; i < f.length; i++) {
-            if (f[i].equals("#")) {
-                return i == f.length - 1; // matches this level's parent and everything below
+        // level by level without allocating: this runs for every PUBLISH and every peer filter
+        int fi = 0;
+        int ti = 0;
+        int fl = filter.length();
+        int tl = topic.length();
+        while (true) {
+            int fEnd = filter.indexOf('/', fi);
+            if (fEnd < 0) {
+                fEnd = fl;
             }
-            if (i >= t.length) {
+            if (fEnd - fi == 1 && filter.charAt(fi) == '#') {
+                return fEnd == fl; // matches this level's parent and everything below
+            }
+            if (ti > tl) {
+                return false; // the topic has fewer levels
+            }
+            int tEnd = topic.indexOf('/', ti);
+            if (tEnd < 0) {
+                tEnd = tl;
+            }
+            boolean plus = fEnd - fi == 1 && filter.charAt(fi) == '+';
+            if (!plus && (fEnd - fi != tEnd - ti || !filter.regionMatches(fi, topic, ti, fEnd - fi))) {
                 return false;
             }
-            if (!f[i].equals("+") && !f[i].equals(t[i])) {
-                return false;
+            if (fEnd == fl) {
+                return tEnd == tl;
             }
+            fi = fEnd + 1;
+            ti = tEnd + 1;
         }
-        return f.length == t.length;
     }
 
     /** The filter a subscription routes by: {@code $share/group/filter} routes by {@code filter}. */

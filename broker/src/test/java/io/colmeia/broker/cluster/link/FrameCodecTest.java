@@ -27,6 +27,9 @@ class FrameCodecTest {
                 new Frame.RouteAdd("c"),
                 new Frame.RouteRemove("c"),
                 new Frame.Publish(9, full),
+                new Frame.Publish(10, full, false, List.of("workers/a/#", "g2/b")),
+                new Frame.SharesFull(java.util.Map.of("workers/a/#", 2, "g2/b", 1)),
+                new Frame.ShareCount("workers/a/#", 0),
                 new Frame.Ack(9),
                 new Frame.Retained(Message.simple("r", 1, true, new byte[0])));
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1 << 20), new FrameEncoder());
@@ -38,6 +41,8 @@ class FrameCodecTest {
             if (frame instanceof Frame.Publish p) {
                 Frame.Publish q = (Frame.Publish) back;
                 assertThat(q.seq()).isEqualTo(p.seq());
+                assertThat(q.plain()).isEqualTo(p.plain());
+                assertThat(q.shareKeys()).isEqualTo(p.shareKeys());
                 assertThat(q.message()).usingRecursiveComparison().isEqualTo(p.message());
             } else if (frame instanceof Frame.Retained r) {
                 assertThat(((Frame.Retained) back).message()).usingRecursiveComparison().isEqualTo(r.message());

@@ -33,6 +33,14 @@ class TopicFiltersTest {
             "$SYS/#, $SYS/monitor/Clients, true",
             "$SYS/monitor/+, $SYS/monitor/Clients, true",
             "a/b, A/b, false",
+            "sport/tennis/#, sport, false",
+            "+/+, a, false",
+            "a//c, a//c, true",
+            "a/+/c, a//c, true",
+            "a/+/c, a/b, false",
+            "sport/#, sport/, true",
+            "+/+/temperatura, no1/sala/temperatura, true",
+            "+/+/temperatura, no1/sala/umidade, false",
     })
     void matchesPerTheMqttSpec(String filter, String topic, boolean expected) {
         assertThat(TopicFilters.matches(filter, topic)).isEqualTo(expected);

@@ -1,12 +1,13 @@
 package io.colmeia.launcher.local;
 
+import io.colmeia.launcher.observability.LocalPrometheus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready). */
+/** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready; Prometheus: /-/ready). */
 final class ReadyProbe {
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -15,6 +16,11 @@ final class ReadyProbe {
             .build();
 
     private ReadyProbe() {
+    }
+
+    static boolean isReady(ManagedProcess process) {
+        return LocalPrometheus.ROLE.equals(process.role()) ? LocalPrometheus.isReady(process.http())
+                : isReady(process.http());
     }
 
     static boolean isReady(String hostPort) {

@@ -32,7 +32,7 @@ final class StatusTable {
         List<Row> rows = new ArrayList<>();
         for (ManagedProcess p : processes) {
             boolean alive = p.isAlive();
-            rows.add(new Row(p, alive, alive && ReadyProbe.isReady(p.http())));
+            rows.add(new Row(p, alive, alive && ReadyProbe.isReady(p)));
         }
         return rows;
     }

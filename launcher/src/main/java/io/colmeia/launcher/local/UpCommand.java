@@ -5,6 +5,8 @@ import io.colmeia.common.config.HostPort;
 import io.colmeia.broker.BrokerConfig;
 import io.colmeia.common.config.InvalidConfigurationException;
 import io.colmeia.launcher.local.ClusterPlan.Planned;
+import io.colmeia.launcher.observability.LocalPrometheus;
+import io.colmeia.launcher.observability.ObservabilityOptions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +43,9 @@ public final class UpCommand implements Callable<Integer> {
 
     @Mixin
     LocalClusterOptions cluster = new LocalClusterOptions();
+
+    @Mixin
+    ObservabilityOptions observability = new ObservabilityOptions();
 
     @Option(names = "--detach", description = "Return once the cluster is ready; stop it with 'colmeia down'.")
     boolean detach;
@@ -106,6 +112,7 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        observability.check();
         Path dir = cluster.dir();
         StatusOutput out = new StatusOutput(spec.commandLine().getOut());
         Files.createDirectories(dir.resolve("run"));
@@ -207,6 +214,13 @@ public final class UpCommand implements Callable<Integer> {
                 out.line("started " + p.id() + " (pid " + process.pid() + "), log " + p.log());
             }
             awaitReady(plan, started, out);
+            Optional<LocalPrometheus.Running> prometheus = observability.start(dir, state.processes(), out::line);
+            if (prometheus.isPresent()) {
+                state = state.with(prometheus.get().process());
+                state.save(dir);
+                started.put(prometheus.get().process().id(), prometheus.get().handle());
+                prometheus.get().awaitReady(readyTimeout);
+            }
         } catch (RuntimeException | InterruptedException e) {
             out.line("start failed; stopping what was started");
             ProcessControl.stop(state.processes(), stopTimeout, out);
@@ -216,6 +230,9 @@ public final class UpCommand implements Callable<Integer> {
         out.line("");
         out.line(StatusTable.text(StatusTable.observe(state.processes())));
         out.line("logs: " + dir.resolve("logs"));
+        if (observability.enabled()) {
+            out.line(observability.summary());
+        }
         HostPort first = plan.stream().filter(p -> p.role().equals("ingress")).findFirst().orElse(plan.get(0))
                 .address();
         out.line("try:  mosquitto_sub -h " + first.host() + " -p " + first.port() + " -t 'no1/#' -v");

@@ -112,7 +112,6 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        observability.check();
         Path dir = cluster.dir();
         StatusOutput out = new StatusOutput(spec.commandLine().getOut());
         Files.createDirectories(dir.resolve("run"));
@@ -123,6 +122,7 @@ public final class UpCommand implements Callable<Integer> {
                 throw new IllegalStateException("another 'colmeia up' is starting a cluster in " + dir);
             }
             refuseIfRunning(dir, out);
+            observability.check();
             List<Planned> plan = plan(dir);
             requireFreeAddresses(plan);
             return startAll(dir, plan, out);

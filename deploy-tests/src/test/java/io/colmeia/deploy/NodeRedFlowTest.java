@@ -96,11 +96,12 @@ class NodeRedFlowTest {
                 assertThat(reading.path("humidity").asDouble()).isEqualTo(32.0);
                 assertThat(reading.path("luminosity").asDouble()).isEqualTo(847.0);
 
-                // a payload that is not JSON is counted, not turned into a reading
+                // a payload that is not JSON, or JSON that is not an object, is counted, not turned into a reading
                 int before = readingsOf(readings).path("received").asInt();
                 device.publish("no1/sala/raw", "not json".getBytes(StandardCharsets.UTF_8), 1, false);
-                await("the non-JSON payload counted", Duration.ofSeconds(15), nodeRed, log,
-                        () -> readingsOf(readings).path("rejected").asInt() == 1);
+                device.publish("no1/sala/raw", "[1,2]".getBytes(StandardCharsets.UTF_8), 1, false);
+                await("the rejected payloads counted", Duration.ofSeconds(15), nodeRed, log,
+                        () -> readingsOf(readings).path("rejected").asInt() == 2);
                 assertThat(readingsOf(readings).path("received").asInt()).isGreaterThanOrEqualTo(before);
                 assertThat(readingsOf(readings).path("readings").findValuesAsText("topic"))
                         .doesNotContain("no1/sala/raw");

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to readings, and a payload that is not JSON is counted. Node-RED resolves names with the system resolver
  * (port 53 only), so here it gets the ingress address; deployments give it the cluster's DNS name.
  */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class NodeRedFlowTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
@@ -52,6 +52,7 @@ class NodeRedFlowTest {
 
         try (LocalCluster cluster = LocalCluster.up(dir.resolve("cluster"), "--brokers", "1", "--ingress", "1",
                 "--no-dns", "--no-store", "--heap", "256m", "--broker-persistence", "memory",
+                "--ready-timeout", "300s",
                 "--broker-mqtt-port", "" + FreePorts.onAll("127.0.1.1", "127.0.2.1"),
                 "--ingress-mqtt-port", "" + FreePorts.onAll("127.0.2.1"),
                 "--http-port", "" + FreePorts.onAll("127.0.1.1", "127.0.2.1"))) {

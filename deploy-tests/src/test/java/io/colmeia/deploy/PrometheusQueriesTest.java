@@ -66,7 +66,8 @@ class PrometheusQueriesTest {
 
     @BeforeAll
     void startClusterAndDriveTraffic() throws Exception {
-        List<String> args = new ArrayList<>(List.of("--heap", "256m",
+        // a generous --ready-timeout: seven JVMs starting on a busy 2-core machine can take minutes
+        List<String> args = new ArrayList<>(List.of("--heap", "256m", "--ready-timeout", "300s",
                 "--broker-mqtt-port", "" + freePort(), "--ingress-mqtt-port", "" + freePort(),
                 "--http-port", "" + freePort(), "--dns-port", "" + freePort(), "--cluster-port", "" + freePort(),
                 "--store-port", "" + freePort(), "--broker-persistence", "memory"));

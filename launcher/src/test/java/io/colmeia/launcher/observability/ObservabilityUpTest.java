@@ -69,7 +69,7 @@ class ObservabilityUpTest {
                 "--http-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES), "--dns-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
                 "--cluster-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
                 "--store-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES), "--broker-persistence", "memory",
-                "--heap", "256m", "--observability", "--prometheus-port", "" + prometheusPort,
+                "--heap", "256m", "--ready-timeout", "300s", "--observability", "--prometheus-port", "" + prometheusPort,
                 "--scrape-interval", "1s"));
     }
 

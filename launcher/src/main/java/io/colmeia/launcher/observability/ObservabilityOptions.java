@@ -55,7 +55,8 @@ public class ObservabilityOptions {
         if (port < 1 || port > 65535) {
             throw new InvalidConfigurationException("--prometheus-port", "port " + port + " is outside 1..65535");
         }
-        if (scrapeInterval.compareTo(Duration.ofSeconds(1)) < 0 || scrapeInterval.compareTo(Duration.ofMinutes(5)) > 0) {
+        if (scrapeInterval.compareTo(Duration.ofSeconds(1)) < 0
+                || scrapeInterval.compareTo(Duration.ofMinutes(5)) > 0) {
             throw new InvalidConfigurationException("--scrape-interval", Converters.formatDuration(scrapeInterval)
                     + " is outside 1s..5m");
         }

@@ -66,11 +66,12 @@ class ObservabilityUpTest {
         int port = FreePorts.onAll(CLUSTER_ADDRESSES);
         return new ArrayList<>(List.of("up", "--detach", "--dir", dir.toString(), "--brokers", "1", "--ingress", "1",
                 "--broker-mqtt-port", "" + port, "--ingress-mqtt-port", "" + port,
-                "--http-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES), "--dns-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
+                "--http-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
+                "--dns-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
                 "--cluster-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES),
                 "--store-port", "" + FreePorts.onAll(CLUSTER_ADDRESSES), "--broker-persistence", "memory",
-                "--heap", "256m", "--ready-timeout", "300s", "--observability", "--prometheus-port", "" + prometheusPort,
-                "--scrape-interval", "1s"));
+                "--heap", "256m", "--ready-timeout", "300s",
+                "--observability", "--prometheus-port", "" + prometheusPort, "--scrape-interval", "1s"));
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.colmeia.persistence.store.StoreCommand;
 import io.colmeia.launcher.docs.ConfigurationDocsCommand;
 import io.colmeia.launcher.local.DownCommand;
 import io.colmeia.launcher.local.StatusCommand;
+import io.colmeia.launcher.local.SuperviseCommand;
 import io.colmeia.launcher.local.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
                         + " e.g. --node-id as COLMEIA_NODE_ID; a flag wins over the environment."},
         subcommands = {BrokerCommand.class, IngressCommand.class, DnsCommand.class, StoreCommand.class,
                 EmulateCommand.class, BenchCommand.class, UpCommand.class, StatusCommand.class, DownCommand.class,
+                SuperviseCommand.class,
                 ConfigurationDocsCommand.class})
 public final class Colmeia implements Runnable {
 

@@ -7,7 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready). */
-final class ReadyProbe {
+public final class ReadyProbe {
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1))
@@ -17,7 +17,7 @@ final class ReadyProbe {
     private ReadyProbe() {
     }
 
-    static boolean isReady(String hostPort) {
+    public static boolean isReady(String hostPort) {
         if (hostPort == null) {
             return false;
         }

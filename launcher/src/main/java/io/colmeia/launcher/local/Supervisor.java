@@ -23,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 public final class Supervisor {
 
     private static final long POLL_MILLIS = 200;
+    /** How often a process is started before a failure to become ready fails the whole start. */
+    private static final int START_ATTEMPTS = 3;
 
     private final Path dir;
     private final LaunchPlan launch;
@@ -41,6 +43,7 @@ public final class Supervisor {
         int lastExitCode;
         boolean finished;
         long awaitingReadySince = -1;
+        int startAttempts = 1;
 
         Slot(Planned planned) {
             this.planned = planned;
@@ -110,9 +113,25 @@ public final class Supervisor {
                 if (ready.contains(p.id())) {
                     continue;
                 }
-                Process process = slots.get(p.id()).process;
+                Slot slot = slots.get(p.id());
+                Process process = slot.process;
                 if (!process.isAlive()) {
-                    throw new IllegalStateException(p.id() + " exited with code " + process.exitValue()
+                    int code = process.exitValue();
+                    // a start that timed out on an overloaded machine deserves another try; a broken
+                    // configuration fails the same way every time and is reported after the last attempt
+                    if (launch.restart().restarts(code) && slot.startAttempts < START_ATTEMPTS) {
+                        slot.startAttempts++;
+                        slot.lastExitCode = code;
+                        event(p.id() + " (pid " + process.pid() + ") exited with code " + code + describeSignal(code)
+                                + " before it was ready; starting it again (attempt " + slot.startAttempts + " of "
+                                + START_ATTEMPTS + "); last line of its log: "
+                                + String.join("", ProcessControl.tail(p.log(), 1)));
+                        synchronized (this) {
+                            restart(slot, System.nanoTime());
+                        }
+                        continue;
+                    }
+                    throw new IllegalStateException(p.id() + " exited with code " + code
                             + " before it was ready; last lines of " + p.log() + ":\n  "
                             + String.join("\n  ", ProcessControl.tail(p.log(), 15)));
                 }

@@ -66,6 +66,7 @@ final class Drill {
     private final List<InjectedFault> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<InjectedFault> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long startMillis;
+    private FaultKind lastExtra = FaultKind.LINK;
 
     Drill(Settings settings, PrintWriter out) {
         this.settings = settings;
@@ -93,7 +94,7 @@ final class Drill {
         startMillis = System.currentTimeMillis();
         Supervisor supervisor = Supervisor.of(dir, plan, List.of("-Xmx" + settings.heap()),
                 new RestartPolicy(RestartPolicy.Mode.ON_FAILURE, Duration.ofMillis(500), Duration.ofSeconds(10),
-                        Duration.ofSeconds(10)), settings.readyTimeout(), Duration.ofSeconds(20), out);
+                        Duration.ofSeconds(10)), settings.readyTimeout(), Duration.ofSeconds(20), out).oneAtATime();
         Thread hook = new Thread(supervisor::stop, "colmeia-drill-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         EventLoopGroup group = new NioEventLoopGroup(2, new DefaultThreadFactory("drill-clients", true));
@@ -301,13 +302,53 @@ final class Drill {
                 cycle.addAll(settings.kinds());
                 Collections.shuffle(cycle, random); // every kind once per cycle, in a random order
             }
-            FaultKind kind = cycle.remove(0);
+            FaultKind kind = nextKind(cycle);
             InjectedFault fault = kind == FaultKind.LINK ? cutLink(cutter, faults.size() + 1)
                     : kill(supervisor, kind, plan, faults.size() + 1);
             faults.add(fault);
             done.add(kind);
             Thread.sleep(settings.pause().toMillis());
         }
+    }
+
+    /**
+     * The next kind of this cycle that keeps the faults on the devices' connection path (DNS server, ingress
+     * node, broker replica) one at a time: with --max-wait the drill may move on before a killed process is back,
+     * and two of them down at once (no DNS while an ingress node is gone) is not the single failure whose
+     * reconnect time we measure. Store and link faults do not touch that path and may overlap. When only
+     * connection-path kinds are left, waits (bounded by --ready-timeout) for the pending one to come back.
+     */
+    private FaultKind nextKind(List<FaultKind> cycle) throws InterruptedException {
+        for (int i = 0; i < cycle.size(); i++) {
+            if (!onConnectionPath(cycle.get(i)) || !connectionPathDown()) {
+                return cycle.remove(i);
+            }
+        }
+        // meanwhile, a fault off that path (outside the cycle) keeps the drill busy: the store when it is
+        // serving, else the link, alternating
+        boolean storeFree = settings.kinds().contains(FaultKind.STORE)
+                && pending.stream().noneMatch(f -> f.kind == FaultKind.STORE);
+        boolean link = settings.kinds().contains(FaultKind.LINK);
+        if (storeFree && (!link || lastExtra == FaultKind.LINK)) {
+            lastExtra = FaultKind.STORE;
+            return FaultKind.STORE;
+        }
+        if (link) {
+            lastExtra = FaultKind.LINK;
+            return FaultKind.LINK;
+        }
+        line("waiting for " + pending.stream().filter(f -> onConnectionPath(f.kind)).map(f -> f.target).toList()
+                + " to be back before the next fault on the devices' connection path");
+        waitUntil(settings.readyTimeout(), () -> !connectionPathDown());
+        return cycle.remove(0);
+    }
+
+    private static boolean onConnectionPath(FaultKind kind) {
+        return kind == FaultKind.DNS || kind == FaultKind.INGRESS || kind == FaultKind.BROKER;
+    }
+
+    private boolean connectionPathDown() {
+        return pending.stream().anyMatch(f -> onConnectionPath(f.kind));
     }
 
     private InjectedFault kill(Supervisor supervisor, FaultKind kind, List<Planned> plan, int number)

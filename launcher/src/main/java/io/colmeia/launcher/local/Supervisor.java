@@ -32,6 +32,7 @@ public final class Supervisor {
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private ClusterState state;
     private boolean stopping;
+    private boolean oneAtATime;
 
     /** One planned process and its current incarnation. */
     private static final class Slot {
@@ -65,6 +66,15 @@ public final class Supervisor {
     }
 
     /**
+     * Start each process only once the previous one is ready (slower, but on a crowded machine seven JVMs
+     * starting at once can each miss their own start-up deadlines).
+     */
+    public Supervisor oneAtATime() {
+        this.oneAtATime = true;
+        return this;
+    }
+
+    /**
      * Starts every planned process and waits until all are ready. On failure (a process exits before it is
      * ready, or the ready timeout passes) stops what it started, removes the state and throws.
      */
@@ -76,21 +86,17 @@ public final class Supervisor {
             state.save(dir);
         }
         try {
-            for (Planned p : launch.processes()) {
-                Slot slot = new Slot(p);
-                synchronized (this) {
-                    if (stopping) {
-                        throw new IllegalStateException("stopped while starting");
-                    }
-                    slot.process = ProcessControl.start(command(p), p.log());
-                    slot.startedNanos = System.nanoTime();
-                    slots.put(p.id(), slot);
-                    state = state.with(p.started(slot.process.pid(), ManagedProcess.startOf(slot.process.toHandle())));
-                    state.save(dir);
+            if (oneAtATime) {
+                for (Planned p : launch.processes()) {
+                    spawn(p);
+                    awaitReady(List.of(p));
                 }
-                out.line("started " + p.id() + " (pid " + slot.process.pid() + "), log " + p.log());
+            } else {
+                for (Planned p : launch.processes()) {
+                    spawn(p);
+                }
+                awaitReady(launch.processes());
             }
-            awaitReady();
         } catch (RuntimeException | InterruptedException e) {
             out.line("start failed; stopping what was started");
             stop();
@@ -98,12 +104,26 @@ public final class Supervisor {
         }
     }
 
+    private void spawn(Planned p) {
+        Slot slot = new Slot(p);
+        synchronized (this) {
+            if (stopping) {
+                throw new IllegalStateException("stopped while starting");
+            }
+            slot.process = ProcessControl.start(command(p), p.log());
+            slot.startedNanos = System.nanoTime();
+            slots.put(p.id(), slot);
+            state = state.with(p.started(slot.process.pid(), ManagedProcess.startOf(slot.process.toHandle())));
+            state.save(dir);
+        }
+        out.line("started " + p.id() + " (pid " + slot.process.pid() + "), log " + p.log());
+    }
+
     private List<String> command(Planned p) {
         return ProcessControl.colmeiaCommand(launch.jvmOptions(), p.args());
     }
 
-    private void awaitReady() throws InterruptedException {
-        List<Planned> plan = launch.processes();
+    private void awaitReady(List<Planned> plan) throws InterruptedException {
         long begin = System.nanoTime();
         long deadline = begin + launch.readyTimeout().toNanos();
         long nextReport = begin + Duration.ofSeconds(5).toNanos();

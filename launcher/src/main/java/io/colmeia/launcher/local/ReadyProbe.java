@@ -1,5 +1,6 @@
 package io.colmeia.launcher.local;
 
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import io.colmeia.launcher.observability.LocalPrometheus;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,7 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready; Prometheus: /-/ready). */
-final class ReadyProbe {
+public final class ReadyProbe {
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1))
@@ -23,7 +24,12 @@ final class ReadyProbe {
                 : isReady(process.http());
     }
 
-    static boolean isReady(String hostPort) {
+    static boolean isReady(Planned process) {
+        return LocalPrometheus.ROLE.equals(process.role()) ? LocalPrometheus.isReady(process.http().toString())
+                : isReady(process.http().toString());
+    }
+
+    public static boolean isReady(String hostPort) {
         if (hostPort == null) {
             return false;
         }

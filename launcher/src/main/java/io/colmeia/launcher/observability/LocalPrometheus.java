@@ -1,7 +1,7 @@
 package io.colmeia.launcher.observability;
 
 import io.colmeia.common.config.HostPort;
-import io.colmeia.launcher.local.ManagedProcess;
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,14 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Prometheus from the Debian package as one more process of the local cluster: its files under the cluster
- * directory, started on a loopback address, readiness on {@code /-/ready} (not colmeia's {@code /ready}).
+ * Prometheus from the Debian package as one more process of the local cluster's supervised plan: its files under
+ * the cluster directory, started on a loopback address, readiness on {@code /-/ready} (not colmeia's
+ * {@code /ready}).
  */
 public final class LocalPrometheus {
 
@@ -51,43 +50,6 @@ public final class LocalPrometheus {
         }
     }
 
-    /** The started process: recorded in the cluster state so that status shows it and down stops it. */
-    public record Running(ManagedProcess process, Process handle, Layout layout) {
-
-        /** Waits for {@code /-/ready}; stops Prometheus and throws with its log's tail when it does not get there. */
-        public void awaitReady(Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!isReady(process.http())) {
-                if (!handle.isAlive()) {
-                    throw new IllegalStateException("prometheus exited with code " + handle.exitValue()
-                            + " before it was ready; last lines of " + layout.log() + ":\n  " + tail());
-                }
-                if (System.nanoTime() > deadline) {
-                    stop();
-                    throw new IllegalStateException("prometheus not ready within " + timeout.toSeconds()
-                            + " s; last lines of " + layout.log() + ":\n  " + tail());
-                }
-                Thread.sleep(200);
-            }
-        }
-
-        private void stop() throws InterruptedException {
-            handle.destroy();
-            if (!handle.waitFor(10, TimeUnit.SECONDS)) {
-                handle.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-
-        private String tail() {
-            try {
-                List<String> lines = Files.readAllLines(layout.log());
-                return String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
-            } catch (IOException e) {
-                return "(cannot read it: " + e.getMessage() + ")";
-            }
-        }
-    }
-
     /** The binary: a path when the value names one (has a '/'), else the first executable of that name on PATH. */
     static Optional<Path> locate(String binary, String pathVariable) {
         if (binary.contains("/")) {
@@ -106,7 +68,7 @@ public final class LocalPrometheus {
     }
 
     /** Writes the alert rules and the scrape config for these processes; returns where they are. */
-    static Layout writeConfig(Path dir, List<ManagedProcess> processes, Duration interval, Optional<String> self) {
+    static Layout writeConfig(Path dir, List<Planned> processes, Duration interval, Optional<String> self) {
         Layout layout = Layout.of(dir);
         try {
             Files.createDirectories(layout.config().getParent());
@@ -125,27 +87,15 @@ public final class LocalPrometheus {
         return layout;
     }
 
-    /** Starts Prometheus with this layout, listening on {@code listen} only; stdout and stderr go to its log. */
-    static Running start(Path binary, HostPort listen, Layout layout) {
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
-                "--config.file=" + layout.config(),
+    /**
+     * Prometheus with this layout as a process of the supervised plan, listening on {@code listen} only; its
+     * output goes to its log like every other process's.
+     */
+    static Planned planned(Path binary, HostPort listen, Layout layout) {
+        List<String> args = List.of("--config.file=" + layout.config(),
                 "--storage.tsdb.path=" + layout.data(),
-                "--web.listen-address=" + listen));
-        try {
-            Files.createDirectories(layout.data());
-            Files.createDirectories(layout.log().getParent());
-            Process process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log().toFile()))
-                    .start();
-            ManagedProcess managed = new ManagedProcess(ROLE, ROLE, process.pid(),
-                    process.toHandle().info().startInstant().orElse(null), null, listen.toString(), null, null,
-                    layout.log().toString(), layout.data().toString());
-            return new Running(managed, process, layout);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + binary, e);
-        }
+                "--web.listen-address=" + listen);
+        return new Planned(ROLE, ROLE, args, listen, listen, List.of(), layout.log(), layout.data(), binary);
     }
 
     /** HTTP 200 on Prometheus's readiness path. */

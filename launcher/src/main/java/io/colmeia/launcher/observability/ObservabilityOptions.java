@@ -3,7 +3,7 @@ package io.colmeia.launcher.observability;
 import io.colmeia.common.config.Converters;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.config.InvalidConfigurationException;
-import io.colmeia.launcher.local.ManagedProcess;
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /**
  * What {@code colmeia up} does for monitoring: it always writes a Prometheus configuration for the cluster it
- * started ({@code <dir>/prometheus/prometheus.yml}), and with {@code --observability} it also runs Prometheus
+ * starts ({@code <dir>/prometheus/prometheus.yml}), and with {@code --observability} it also runs Prometheus
  * from the Debian package against it. The rule: {@code --observability} without an installed Prometheus fails
  * before anything starts, saying what to install (asked for explicitly, it is not silently skipped).
  */
@@ -24,7 +24,8 @@ public class ObservabilityOptions {
     @Option(names = "--observability", defaultValue = "false", fallbackValue = "true",
             description = "Also run Prometheus (Debian package 'prometheus') on " + LocalPrometheus.ADDRESS
                     + ":--prometheus-port scraping every process, with the alert rules of"
-                    + " deploy/prometheus/alerts.yml; 'status' shows it, 'down' stops it. Without Prometheus"
+                    + " deploy/prometheus/alerts.yml, once they are ready and under the same --restart policy;"
+                    + " 'status' shows it, 'down' stops it. Without Prometheus"
                     + " installed 'up' fails before starting anything (default: ${DEFAULT-VALUE}).")
     boolean enabled;
 
@@ -84,10 +85,11 @@ public class ObservabilityOptions {
     }
 
     /**
-     * Writes the Prometheus configuration for these (ready) processes and, with --observability, starts
-     * Prometheus with it; the caller records the returned process in the cluster state, then awaits readiness.
+     * Writes the Prometheus configuration for the cluster's planned processes (their addresses are known before
+     * they start) and, with --observability, returns Prometheus as one more process of the supervised plan:
+     * supervision starts it once the colmeia processes are ready and restarts it like them.
      */
-    public Optional<LocalPrometheus.Running> start(Path dir, List<ManagedProcess> cluster, Consumer<String> out) {
+    public Optional<Planned> plan(Path dir, List<Planned> cluster, Consumer<String> out) {
         Optional<String> self = enabled ? Optional.of(listen().toString()) : Optional.empty();
         LocalPrometheus.Layout layout = LocalPrometheus.writeConfig(dir, cluster, scrapeInterval, self);
         if (!enabled) {
@@ -96,12 +98,11 @@ public class ObservabilityOptions {
             return Optional.empty();
         }
         if (resolvedBinary == null) {
-            throw new IllegalStateException("check() must run before start()");
+            throw new IllegalStateException("check() must run before plan()");
         }
-        LocalPrometheus.Running running = LocalPrometheus.start(resolvedBinary, listen(), layout);
-        out.accept("started prometheus (pid " + running.process().pid() + "), config " + layout.config()
-                + ", log " + layout.log());
-        return Optional.of(running);
+        out.accept("prometheus config for this cluster: " + layout.config() + "; prometheus starts once the"
+                + " cluster is ready");
+        return Optional.of(LocalPrometheus.planned(resolvedBinary, listen(), layout));
     }
 
     /** Where to look once it is ready. */

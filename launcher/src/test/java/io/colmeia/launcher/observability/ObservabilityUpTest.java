@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** colmeia up --observability: a real Prometheus (Debian package) as one more process of the local cluster. */
+/**
+ * colmeia up --observability: a real Prometheus (Debian package) as one more supervised process of the local
+ * cluster.
+ */
 class ObservabilityUpTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,13 +134,37 @@ class ObservabilityUpTest {
                     .allMatch(r -> r.endsWith(":ok"));
         });
 
-        // down stops Prometheus with the cluster and frees its port
+        // supervision restarts a Prometheus that dies, like any other process, and it gets ready again
+        long firstPid = prometheus.get("pid").asLong();
+        ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
+        JsonNode[] restarted = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode now = null;
+            for (JsonNode p : JSON.readTree(colmeia("status", "--json", "--dir", dir.toString()).out())
+                    .get("processes")) {
+                if (p.get("role").asText().equals(LocalPrometheus.ROLE)) {
+                    now = p;
+                }
+            }
+            assertThat(now).as("prometheus still in status").isNotNull();
+            assertThat(now.get("restarts").asInt()).isEqualTo(1);
+            assertThat(now.get("lastExitCode").asInt()).isEqualTo(137);
+            assertThat(now.get("ready").asBoolean()).as("ready again on /-/ready").isTrue();
+            restarted[0] = now;
+        });
+        long secondPid = restarted[0].get("pid").asLong();
+        pidsToReap.add(secondPid);
+        assertThat(secondPid).isNotEqualTo(firstPid);
+        assertThat(Files.readString(dir.resolve("logs/supervisor.log")))
+                .contains("prometheus (pid " + firstPid + ") exited with code 137 (SIGKILL)", "restarted prometheus");
+
+        // down stops the supervisor, then Prometheus with the cluster, and frees its port
         Outcome down = colmeia("down", "--dir", dir.toString());
         assertThat(down.exitCode()).isZero();
         assertThat(down.out()).contains("stopping prometheus");
-        for (JsonNode p : status.get("processes")) {
-            assertThat(ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false))
-                    .as(p.get("id").asText() + " stopped").isFalse();
+        for (long pid : pidsToReap) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("pid " + pid + " stopped").isFalse();
         }
         assertThat(listening(LocalPrometheus.ADDRESS, prometheusPort)).isFalse();
         for (String target : roleByTarget.keySet()) {

@@ -3,7 +3,8 @@ package io.colmeia.launcher.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.colmeia.launcher.local.ManagedProcess;
+import io.colmeia.common.config.HostPort;
+import io.colmeia.launcher.local.ClusterPlan.Planned;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class ScrapeConfigTest {
 
-    private static ManagedProcess process(String role, String id, String http) {
-        return new ManagedProcess(role, id, 1, null, null, http, null, null, null, null);
+    private static Planned process(String role, String id, String http) {
+        HostPort address = http == null ? null : HostPort.parse(http);
+        return new Planned(role, id, List.of(), address, address, List.of(), Path.of("/logs", id + ".log"), null);
     }
 
     @Test

@@ -161,7 +161,10 @@ class ObservabilityUpTest {
         // down stops the supervisor, then Prometheus with the cluster, and frees its port
         Outcome down = colmeia("down", "--dir", dir.toString());
         assertThat(down.exitCode()).isZero();
-        assertThat(down.out()).contains("stopping prometheus");
+        // the supervisor stops its processes itself when down stops it (SIGTERM), and logs each one
+        assertThat(down.out()).contains("stopping the supervisor");
+        assertThat(Files.readString(dir.resolve("logs/supervisor.log")))
+                .contains("stopping prometheus (pid " + secondPid + ")");
         for (long pid : pidsToReap) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                     .as("pid " + pid + " stopped").isFalse();

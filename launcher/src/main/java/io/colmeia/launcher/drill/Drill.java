@@ -56,7 +56,7 @@ final class Drill {
     record Settings(Path dir, Duration duration, List<FaultKind> kinds, int devices, Duration interval,
                     Duration pause, Duration maxWait, Duration cut, Duration settle, Duration drain, long seed,
                     int mqttPort, int httpPort, int clusterPort, int dnsPort, int storePort, String heap,
-                    Duration readyTimeout, Path report) {
+                    Duration readyTimeout, Path report, String commandLine) {
     }
 
     private final Settings settings;
@@ -518,9 +518,7 @@ final class Drill {
         }
         Map<String, Object> root = new java.util.LinkedHashMap<>();
         root.put("finishedAt", Instant.now().toString());
-        root.put("command", "colmeia drill --duration " + settings.duration().toSeconds() + "s --devices "
-                + settings.devices() + " --interval " + settings.interval().toMillis() + "ms --seed " + settings.seed()
-                + " --faults " + String.join(",", settings.kinds().stream().map(k -> k.label).toList()));
+        root.put("command", settings.commandLine());
         root.put("verdict", verdict);
         json.writeValue(file.toFile(), root);
     }

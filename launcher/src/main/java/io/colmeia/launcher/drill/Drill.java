@@ -326,8 +326,9 @@ final class Drill {
         }
         // meanwhile, a fault off that path (outside the cycle) keeps the drill busy: the store when it is
         // serving, else the link, alternating
+        // not the store while a replica restarts: a replica's start waits for the store (the drill found that)
         boolean storeFree = settings.kinds().contains(FaultKind.STORE)
-                && pending.stream().noneMatch(f -> f.kind == FaultKind.STORE);
+                && pending.stream().noneMatch(f -> f.kind == FaultKind.STORE || f.kind == FaultKind.BROKER);
         boolean link = settings.kinds().contains(FaultKind.LINK);
         if (storeFree && (!link || lastExtra == FaultKind.LINK)) {
             lastExtra = FaultKind.STORE;

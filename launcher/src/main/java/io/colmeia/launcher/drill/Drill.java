@@ -66,7 +66,6 @@ final class Drill {
     private final List<InjectedFault> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<InjectedFault> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long startMillis;
-    private FaultKind lastExtra = FaultKind.LINK;
 
     Drill(Settings settings, PrintWriter out) {
         this.settings = settings;
@@ -324,18 +323,10 @@ final class Drill {
                 return cycle.remove(i);
             }
         }
-        // meanwhile, a fault off that path (outside the cycle) keeps the drill busy: the store when it is
-        // serving, else the link, alternating
-        // not the store while a replica restarts: a replica's start waits for the store (the drill found that)
-        boolean storeFree = settings.kinds().contains(FaultKind.STORE)
-                && pending.stream().noneMatch(f -> f.kind == FaultKind.STORE || f.kind == FaultKind.BROKER);
-        boolean link = settings.kinds().contains(FaultKind.LINK);
-        if (storeFree && (!link || lastExtra == FaultKind.LINK)) {
-            lastExtra = FaultKind.STORE;
-            return FaultKind.STORE;
-        }
-        if (link) {
-            lastExtra = FaultKind.LINK;
+        // meanwhile, a link cut (outside the cycle) keeps the drill busy: it is over in --cut and touches neither
+        // the devices' path nor the store (each store kill sends every reading to the replicas' spools until the
+        // store is back, and a replica's restart waits for the store)
+        if (settings.kinds().contains(FaultKind.LINK)) {
             return FaultKind.LINK;
         }
         line("waiting for " + pending.stream().filter(f -> onConnectionPath(f.kind)).map(f -> f.target).toList()
@@ -464,27 +455,35 @@ final class Drill {
                 .map(m -> ReadyProbe.isReady(m.http())).orElse(false));
     }
 
-    /** Waits (bounded by --drain) until no replica holds telemetry in its write queue or spool. */
+    /**
+     * Waits until no replica holds telemetry in its write queue or spool. Spools replay at the store's pace, so
+     * the wait goes on as long as the backlog shrinks; it ends when it is empty or has not shrunk for --drain.
+     */
     private void waitForBacklog(Supervisor supervisor, List<Planned> plan) throws InterruptedException {
         List<String> brokers = plan.stream().filter(p -> p.role().equals("broker")).map(p -> p.http().toString())
                 .toList();
-        long deadline = System.nanoTime() + settings.drain().toNanos();
-        long last = Long.MIN_VALUE;
-        while (System.nanoTime() < deadline) {
+        long lowest = Long.MAX_VALUE;
+        long lastProgress = System.nanoTime();
+        long lastLine = 0;
+        while (System.nanoTime() - lastProgress < settings.drain().toNanos()) {
             long backlog = PersistenceBacklog.of(brokers);
             if (backlog == 0) {
                 line("no telemetry left in the replicas' write queues and spools");
                 return;
             }
-            if (backlog != last) {
+            if (backlog > 0 && backlog < lowest) {
+                lowest = backlog;
+                lastProgress = System.nanoTime();
+            }
+            if (System.nanoTime() - lastLine > TimeUnit.SECONDS.toNanos(10)) {
                 line(backlog < 0 ? "cannot read every replica's persistence backlog yet"
                         : backlog + " reading(s) still in the replicas' write queues and spools");
-                last = backlog;
+                lastLine = System.nanoTime();
             }
             Thread.sleep(1_000);
         }
-        line("the replicas still hold telemetry after " + settings.drain().toSeconds() + " s; reading the database"
-                + " anyway (what is missing is reported as lost)");
+        line("the replicas' backlog (" + lowest + ") did not shrink for " + settings.drain().toSeconds()
+                + " s; reading the database anyway (what is missing is reported as lost)");
     }
 
     private static long missing(Map<String, BitSet> acknowledged, StoredReadings stored) {

@@ -56,7 +56,7 @@ final class Drill {
     record Settings(Path dir, Duration duration, List<FaultKind> kinds, int devices, Duration interval,
                     Duration pause, Duration maxWait, Duration cut, Duration settle, Duration drain, long seed,
                     int mqttPort, int httpPort, int clusterPort, int dnsPort, int storePort, String heap,
-                    Duration readyTimeout, Path report) {
+                    Duration readyTimeout, Path report, String commandLine) {
     }
 
     private final Settings settings;
@@ -66,7 +66,6 @@ final class Drill {
     private final List<InjectedFault> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<InjectedFault> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long startMillis;
-    private FaultKind lastExtra = FaultKind.LINK;
 
     Drill(Settings settings, PrintWriter out) {
         this.settings = settings;
@@ -324,17 +323,10 @@ final class Drill {
                 return cycle.remove(i);
             }
         }
-        // meanwhile, a fault off that path (outside the cycle) keeps the drill busy: the store when it is
-        // serving, else the link, alternating
-        boolean storeFree = settings.kinds().contains(FaultKind.STORE)
-                && pending.stream().noneMatch(f -> f.kind == FaultKind.STORE);
-        boolean link = settings.kinds().contains(FaultKind.LINK);
-        if (storeFree && (!link || lastExtra == FaultKind.LINK)) {
-            lastExtra = FaultKind.STORE;
-            return FaultKind.STORE;
-        }
-        if (link) {
-            lastExtra = FaultKind.LINK;
+        // meanwhile, a link cut (outside the cycle) keeps the drill busy: it is over in --cut and touches neither
+        // the devices' path nor the store (each store kill sends every reading to the replicas' spools until the
+        // store is back, and a replica's restart waits for the store)
+        if (settings.kinds().contains(FaultKind.LINK)) {
             return FaultKind.LINK;
         }
         line("waiting for " + pending.stream().filter(f -> onConnectionPath(f.kind)).map(f -> f.target).toList()
@@ -463,27 +455,35 @@ final class Drill {
                 .map(m -> ReadyProbe.isReady(m.http())).orElse(false));
     }
 
-    /** Waits (bounded by --drain) until no replica holds telemetry in its write queue or spool. */
+    /**
+     * Waits until no replica holds telemetry in its write queue or spool. Spools replay at the store's pace, so
+     * the wait goes on as long as the backlog shrinks; it ends when it is empty or has not shrunk for --drain.
+     */
     private void waitForBacklog(Supervisor supervisor, List<Planned> plan) throws InterruptedException {
         List<String> brokers = plan.stream().filter(p -> p.role().equals("broker")).map(p -> p.http().toString())
                 .toList();
-        long deadline = System.nanoTime() + settings.drain().toNanos();
-        long last = Long.MIN_VALUE;
-        while (System.nanoTime() < deadline) {
+        long lowest = Long.MAX_VALUE;
+        long lastProgress = System.nanoTime();
+        long lastLine = 0;
+        while (System.nanoTime() - lastProgress < settings.drain().toNanos()) {
             long backlog = PersistenceBacklog.of(brokers);
             if (backlog == 0) {
                 line("no telemetry left in the replicas' write queues and spools");
                 return;
             }
-            if (backlog != last) {
+            if (backlog > 0 && backlog < lowest) {
+                lowest = backlog;
+                lastProgress = System.nanoTime();
+            }
+            if (System.nanoTime() - lastLine > TimeUnit.SECONDS.toNanos(10)) {
                 line(backlog < 0 ? "cannot read every replica's persistence backlog yet"
                         : backlog + " reading(s) still in the replicas' write queues and spools");
-                last = backlog;
+                lastLine = System.nanoTime();
             }
             Thread.sleep(1_000);
         }
-        line("the replicas still hold telemetry after " + settings.drain().toSeconds() + " s; reading the database"
-                + " anyway (what is missing is reported as lost)");
+        line("the replicas' backlog (" + lowest + ") did not shrink for " + settings.drain().toSeconds()
+                + " s; reading the database anyway (what is missing is reported as lost)");
     }
 
     private static long missing(Map<String, BitSet> acknowledged, StoredReadings stored) {
@@ -518,9 +518,7 @@ final class Drill {
         }
         Map<String, Object> root = new java.util.LinkedHashMap<>();
         root.put("finishedAt", Instant.now().toString());
-        root.put("command", "colmeia drill --duration " + settings.duration().toSeconds() + "s --devices "
-                + settings.devices() + " --interval " + settings.interval().toMillis() + "ms --seed " + settings.seed()
-                + " --faults " + String.join(",", settings.kinds().stream().map(k -> k.label).toList()));
+        root.put("command", settings.commandLine());
         root.put("verdict", verdict);
         json.writeValue(file.toFile(), root);
     }

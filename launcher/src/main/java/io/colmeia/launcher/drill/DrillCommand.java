@@ -129,7 +129,8 @@ public final class DrillCommand implements Callable<Integer> {
         Drill.Settings settings = new Drill.Settings(dir.toAbsolutePath().normalize(), duration, kinds, devices,
                 interval, pause, maxWait, cut, settle, drain, seed, mqttPort, httpPort, clusterPort, dnsPort,
                 storePort, heap, readyTimeout,
-                report == null ? dir.toAbsolutePath().normalize().resolve("drill-report.json") : report);
+                report == null ? dir.toAbsolutePath().normalize().resolve("drill-report.json") : report,
+                "colmeia drill " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         return new Drill(settings, spec.commandLine().getOut()).run();
     }
 

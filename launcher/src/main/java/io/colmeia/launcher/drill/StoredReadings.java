@@ -15,7 +15,17 @@ import org.bson.Document;
  * What the database holds for the drill's fleet: per device MAC, the set of seqs stored, and every (device, seq)
  * stored more than once. Read straight from the {@code telemetry} collection, as a skeptic would.
  */
-record StoredReadings(Map<String, BitSet> stored, long documents, long storedTwice, List<String> storedTwiceSamples) {
+record StoredReadings(Map<String, BitSet> stored, long documents, long storedTwice, List<String> storedTwiceSamples,
+                      boolean readable) {
+
+    StoredReadings(Map<String, BitSet> stored, long documents, long storedTwice, List<String> storedTwiceSamples) {
+        this(stored, documents, storedTwice, storedTwiceSamples, true);
+    }
+
+    /** The database could not be read: nothing about guarantee 1 can be said. */
+    static StoredReadings unreadable() {
+        return new StoredReadings(Map.of(), 0, 0, List.of(), false);
+    }
 
     static StoredReadings read(String mongodbUri, String database, String macPrefix) {
         Map<String, BitSet> stored = new HashMap<>();

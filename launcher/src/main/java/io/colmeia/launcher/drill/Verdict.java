@@ -166,6 +166,12 @@ record Verdict(boolean passed, List<String> failures, long faultPhaseSeconds, in
         }
 
         List<String> failures = new ArrayList<>();
+        if (!db.readable()) {
+            failures.add("the database could not be read: lost and stored twice are unknown");
+            lost = -1;
+            storedNotAcked = -1;
+            lostSamples.clear();
+        }
         if (lost > 0) {
             failures.add(lost + " acknowledged reading(s) are not in the database (guarantee 1 broken)");
         }

@@ -54,6 +54,16 @@ class VerdictTest {
     }
 
     @Test
+    void anUnreadableDatabaseFailsWithoutClaimingLoss() {
+        ledger.acknowledged(DEVICE, 1);
+        Verdict v = Verdict.compute(0, 10, 1, 1, List.of(), ledger, ledger.acknowledged(), List.of(),
+                StoredReadings.unreadable(), List.of(), System.currentTimeMillis());
+        assertThat(v.passed()).isFalse();
+        assertThat(v.lost()).isEqualTo(-1);
+        assertThat(v.failures()).containsExactly("the database could not be read: lost and stored twice are unknown");
+    }
+
+    @Test
     void aReadingStoredTwiceFails() {
         ledger.acknowledged(DEVICE, 1);
         Verdict v = verdict(seqs(1), 1, List.of(), List.of());

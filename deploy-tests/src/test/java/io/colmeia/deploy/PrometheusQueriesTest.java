@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.colmeia.common.config.EnvironmentDefaults;
-import io.colmeia.launcher.Colmeia;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -48,52 +44,40 @@ import org.xbill.DNS.Type;
 
 /**
  * The observability story against the real thing: a local cluster (colmeia up) with a little traffic, its
- * /metrics checked against docs/metrics.md, and a real Prometheus (Debian package) scraping it, through which
+ * /metrics checked against docs/metrics.md, and the real Prometheus (Debian package) that {@code colmeia up
+ * --observability} runs with its generated scrape config and the packaged alert rules, through which
  * every dashboard panel and alert rule expression is evaluated.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class PrometheusQueriesTest {
 
-    private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+            .version(HttpClient.Version.HTTP_1_1).build();
+    private static final String PROMETHEUS = "prometheus";
 
     @TempDir
     static Path dir;
 
+    private LocalCluster cluster;
     private JsonNode processes;
     private final List<MqttClient> clients = new ArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
-
-    private String colmeia(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        picocli.CommandLine cli = Colmeia.commandLine(new EnvironmentDefaults(Map.of()));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        if (code != 0) {
-            throw new AssertionError("colmeia " + String.join(" ", args) + " exited " + code + "\n" + out + err);
-        }
-        return out.toString();
-    }
+    private final boolean prometheusInstalled = Files.isExecutable(Path.of("/usr/bin/prometheus"));
 
     @BeforeAll
     void startClusterAndDriveTraffic() throws Exception {
-        Path cluster = dir.resolve("cluster");
-        try {
-            colmeia("up", "--detach", "--dir", cluster.toString(), "--heap", "256m",
-                    "--broker-mqtt-port", "" + freePort(), "--ingress-mqtt-port", "" + freePort(),
-                    "--http-port", "" + freePort(), "--dns-port", "" + freePort(), "--cluster-port", "" + freePort(),
-                    "--store-port", "" + freePort(), "--broker-persistence", "memory");
-        } finally {
-            // whatever started is stopped in @AfterAll, even if up failed half-way
-            if (Files.exists(cluster.resolve("run/cluster.json"))) {
-                processes = Repo.JSON.readTree(colmeia("status", "--json", "--dir", cluster.toString()))
-                        .path("processes");
-                processes.forEach(p -> pids.add(p.path("pid").asLong()));
-            }
+        // a generous --ready-timeout: seven JVMs starting on a busy 2-core machine can take minutes
+        List<String> args = new ArrayList<>(List.of("--heap", "256m", "--ready-timeout", "300s",
+                "--broker-mqtt-port", "" + freePort(), "--ingress-mqtt-port", "" + freePort(),
+                "--http-port", "" + freePort(), "--dns-port", "" + freePort(), "--cluster-port", "" + freePort(),
+                "--store-port", "" + freePort(), "--broker-persistence", "memory"));
+        if (prometheusInstalled) {
+            // the Prometheus 'colmeia up --observability' runs: its generated scrape config and packaged alert rules
+            args.addAll(List.of("--observability", "--prometheus-binary", "/usr/bin/prometheus",
+                    "--prometheus-port", "" + freePort(), "--scrape-interval", "1s"));
         }
+        cluster = LocalCluster.up(dir.resolve("cluster"), args.toArray(String[]::new));
+        processes = cluster.processes();
         driveTraffic();
     }
 
@@ -107,17 +91,14 @@ class PrometheusQueriesTest {
                 // the cluster is going away anyway
             }
         }
-        try {
-            colmeia("down", "--dir", dir.resolve("cluster").toString(), "--timeout", "10s");
-        } catch (AssertionError e) {
-            System.err.println(e.getMessage());
+        if (cluster != null) {
+            cluster.close();
         }
-        pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
 
     /** Telemetry through both ingress nodes, a subscriber (so replicas forward to each other), DNS queries. */
     private void driveTraffic() throws Exception {
-        List<String> ingress = addresses("ingress", "mqtt");
+        List<String> ingress = cluster.addresses("ingress", "mqtt");
         MqttClient subscriber = connect(ingress.get(1), "obs-subscriber");
         subscriber.subscribe("no1/#", 1);
         for (int i = 0; i < 6; i++) {
@@ -129,7 +110,7 @@ class PrometheusQueriesTest {
             }
             device.publish("no1/raw" + i, "not json".getBytes(StandardCharsets.UTF_8), 0, false);
         }
-        String[] dns = addresses("dns", "dns").get(0).split(":");
+        String[] dns = cluster.addresses("dns", "dns").get(0).split(":");
         SimpleResolver resolver = new SimpleResolver(InetAddress.getByName(dns[0]));
         resolver.setPort(Integer.parseInt(dns[1]));
         resolver.setTimeout(Duration.ofSeconds(3));
@@ -153,7 +134,7 @@ class PrometheusQueriesTest {
         assertThat(catalogue).hasSizeGreaterThan(50);
         Set<String> exposed = new TreeSet<>();
         Map<String, String> unlabelled = new TreeMap<>();
-        for (JsonNode process : processes) {
+        for (JsonNode process : colmeiaProcesses()) {
             String id = process.path("id").asText();
             String text = get("http://" + process.path("http").asText() + "/metrics").body();
             for (String line : text.split("\n")) {
@@ -189,91 +170,67 @@ class PrometheusQueriesTest {
 
     @Test
     void everyDashboardPanelAndAlertRuleEvaluatesInARealPrometheus() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PROMETHEUS),
+        Assumptions.assumeTrue(prometheusInstalled,
                 "Prometheus is not installed (/usr/bin/prometheus; Debian: apt-get install -y prometheus)");
-        Path work = Files.createDirectories(dir.resolve("prometheus"));
-        String listen = "127.0.0.1:" + freePort();
-        Files.writeString(work.resolve("prometheus.yml"), scrapeConfig());
-        Path log = work.resolve("prometheus.log");
-        Process prometheus = new ProcessBuilder(PROMETHEUS.toString(),
-                "--config.file=" + work.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + Files.createDirectories(work.resolve("data")),
-                "--web.listen-address=" + listen)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            String api = "http://" + listen;
-            await("Prometheus ready", Duration.ofSeconds(20), log, () -> get(api + "/-/ready").statusCode() == 200);
-            int targets = processes.size();
-            // every process scraped, and enough samples after the traffic for rate() windows
-            await("every process scraped", Duration.ofSeconds(20), log,
-                    () -> query(api, "count(up{job=\"colmeia\"} == 1)").path("result").path(0).path("value").path(1)
-                            .asText("0").equals("" + targets));
-            Thread.sleep(3000);
+        String api = "http://" + cluster.addresses(PROMETHEUS, "http").get(0);
+        Path log = Path.of(cluster.addresses(PROMETHEUS, "log").get(0));
+        int targets = colmeiaProcesses().size();
+        // every process scraped, and enough samples after the traffic for rate() windows
+        await("every process scraped", Duration.ofSeconds(20), log,
+                () -> query(api, "count(up{job=\"colmeia\"} == 1)").path("result").path(0).path("value").path(1)
+                        .asText("0").equals("" + targets));
+        Thread.sleep(3000);
 
-            // alert rules: Prometheus loaded the repository's alerts.yml; every rule evaluates without error
-            Map<String, String> ruleHealth = new LinkedHashMap<>();
-            await("rules evaluated", Duration.ofSeconds(10), log, () -> {
-                ruleHealth.clear();
-                for (JsonNode group : getJson(api + "/api/v1/rules").path("data").path("groups")) {
-                    for (JsonNode rule : group.path("rules")) {
-                        ruleHealth.put(rule.path("name").asText(), rule.path("health").asText()
-                                + " " + rule.path("lastError").asText());
-                    }
+        // alert rules: Prometheus loaded the repository's alerts.yml; every rule evaluates without error
+        Map<String, String> ruleHealth = new LinkedHashMap<>();
+        await("rules evaluated", Duration.ofSeconds(10), log, () -> {
+            ruleHealth.clear();
+            for (JsonNode group : getJson(api + "/api/v1/rules").path("data").path("groups")) {
+                for (JsonNode rule : group.path("rules")) {
+                    ruleHealth.put(rule.path("name").asText(), rule.path("health").asText()
+                            + " " + rule.path("lastError").asText());
                 }
-                return ruleHealth.size() == Observability.alertQueries().size()
-                        && ruleHealth.values().stream().allMatch(h -> h.startsWith("ok"));
-            });
-            for (Observability.Query q : Observability.alertQueries()) {
-                JsonNode response = queryResponse(api, q.expr());
+            }
+            return ruleHealth.size() == Observability.alertQueries().size()
+                    && ruleHealth.values().stream().allMatch(h -> h.startsWith("ok"));
+        });
+        for (Observability.Query q : Observability.alertQueries()) {
+            JsonNode response = queryResponse(api, q.expr());
+            assertThat(response.path("status").asText()).as("%s: %s -> %s", q.source(), q.expr(), response)
+                    .isEqualTo("success");
+        }
+
+        // dashboards: every panel expression parses and returns data
+        List<Observability.Query> panels = Observability.dashboardQueries();
+        assertThat(panels).hasSizeGreaterThan(20);
+        Map<String, String> empty = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        do {
+            empty.clear();
+            for (Observability.Query q : panels) {
+                JsonNode response = queryResponse(api, Observability.promql(q.expr()));
                 assertThat(response.path("status").asText()).as("%s: %s -> %s", q.source(), q.expr(), response)
                         .isEqualTo("success");
-            }
-
-            // dashboards: every panel expression parses and returns data
-            List<Observability.Query> panels = Observability.dashboardQueries();
-            assertThat(panels).hasSizeGreaterThan(20);
-            Map<String, String> empty = new LinkedHashMap<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            do {
-                empty.clear();
-                for (Observability.Query q : panels) {
-                    JsonNode response = queryResponse(api, Observability.promql(q.expr()));
-                    assertThat(response.path("status").asText()).as("%s: %s -> %s", q.source(), q.expr(), response)
-                            .isEqualTo("success");
-                    if (response.path("data").path("result").isEmpty()) {
-                        empty.put(q.source(), q.expr());
-                    }
+                if (response.path("data").path("result").isEmpty()) {
+                    empty.put(q.source(), q.expr());
                 }
-                if (!empty.isEmpty()) {
-                    Thread.sleep(1000);
-                }
-            } while (!empty.isEmpty() && System.nanoTime() < deadline);
-            assertThat(empty).as("dashboard panels returning no data").isEmpty();
-        } finally {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-        }
+            if (!empty.isEmpty()) {
+                Thread.sleep(1000);
+            }
+        } while (!empty.isEmpty() && System.nanoTime() < deadline);
+        assertThat(empty).as("dashboard panels returning no data").isEmpty();
     }
 
-    /** The local cluster's scrape config, as deploy/prometheus/prometheus-local.yml shapes it, at a 1 s interval. */
-    private String scrapeConfig() {
-        StringBuilder yml = new StringBuilder("""
-                global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
-                rule_files:
-                  - %s
-                scrape_configs:
-                  - job_name: colmeia
-                    static_configs:
-                """.formatted(Repo.root().resolve("deploy/prometheus/alerts.yml").toAbsolutePath().normalize()));
-        for (JsonNode p : processes) {
-            yml.append("      - targets: [\"").append(p.path("http").asText()).append("\"]\n")
-                    .append("        labels: {role: ").append(p.path("role").asText()).append("}\n");
-        }
-        return yml.toString();
+    /** The cluster's own processes: everything but the Prometheus scraping them. */
+    private List<JsonNode> colmeiaProcesses() {
+        List<JsonNode> result = new ArrayList<>();
+        processes.forEach(p -> {
+            if (!p.path("role").asText().equals(PROMETHEUS)) {
+                result.add(p);
+            }
+        });
+        return result;
     }
 
     private JsonNode query(String api, String promql) throws IOException, InterruptedException {
@@ -315,17 +272,6 @@ class PrometheusQueriesTest {
         String tail = Files.exists(log) ? String.join("\n", Files.readAllLines(log).stream()
                 .skip(Math.max(0, Files.readAllLines(log).size() - 20)).toList()) : "";
         fail("timed out waiting for " + what + (last == null ? "" : " (" + last + ")") + "\nprometheus log:\n" + tail);
-    }
-
-    private List<String> addresses(String role, String field) {
-        List<String> result = new ArrayList<>();
-        processes.forEach(p -> {
-            if (p.path("role").asText().equals(role)) {
-                result.add(p.path(field).asText());
-            }
-        });
-        assertThat(result).as("%s processes", role).isNotEmpty();
-        return result;
     }
 
     private static String mainSources() throws IOException {

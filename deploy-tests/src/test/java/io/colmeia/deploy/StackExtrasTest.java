@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.colmeia.launcher.local.ClusterState;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ class StackExtrasTest {
         Workload ingress = DeploymentFiles.swarmWorkloads().stream()
                 .filter(w -> "ingress".equals(w.subcommand())).findFirst().orElseThrow();
         int mqtt = ColmeiaSpec.port("ingress", ingress.environment(), "--mqtt");
+        JsonNode nodeRed = DeploymentFiles.swarmServices().get("node-red");
+        assertThat(nodeRed).as("swarm service node-red").isNotNull();
+        JsonNode environment = nodeRed.path("environment");
         int subscriptions = 0;
         for (JsonNode node : flows) {
             for (JsonNode wires : node.path("wires")) {
@@ -37,21 +41,37 @@ class StackExtrasTest {
                 subscriptions++;
                 JsonNode broker = byId.get(node.path("broker").asText());
                 assertThat(broker).as("mqtt-broker config of %s", node.path("id").asText()).isNotNull();
-                assertThat(broker.path("broker").asText()).isEqualTo("tasks." + ingress.name());
-                assertThat(broker.path("port").asInt()).isEqualTo(mqtt);
+                // the flow takes the broker from the environment (settings.js defaults, the stack sets them)
+                assertThat(broker.path("broker").asText()).isEqualTo("${MQTT_HOST}");
+                assertThat(broker.path("port").asText()).isEqualTo("${MQTT_PORT}");
+                assertThat(environment.path("MQTT_HOST").asText()).isEqualTo("tasks." + ingress.name());
+                assertThat(environment.path("MQTT_PORT").asInt()).isEqualTo(mqtt);
             }
         }
         assertThat(subscriptions).isPositive();
+        // outside the stack the defaults are the cluster's DNS name and the ingress port
+        String settings = Repo.read("deploy/node-red/settings.js");
+        assertThat(settings).contains("process.env.MQTT_HOST || \"" + ClusterState.SERVICE_NAME + "\"")
+                .contains("process.env.MQTT_PORT || \"" + mqtt + "\"");
     }
 
     @Test
     void mongoInitScriptIsValidJavaScript() throws Exception {
+        checkSyntax("deploy/mongo/mongo-init.js");
+    }
+
+    @Test
+    void nodeRedSettingsAreValidJavaScript() throws Exception {
+        checkSyntax("deploy/node-red/settings.js");
+    }
+
+    private static void checkSyntax(String script) throws Exception {
         Optional<Path> node = onPath("node");
-        assumeTrue(node.isPresent(), "node is not installed: cannot syntax-check deploy/mongo/mongo-init.js");
+        assumeTrue(node.isPresent(), "node is not installed: cannot syntax-check " + script);
         Path log = Files.createTempFile("node-check", ".txt");
         try {
             Process process = new ProcessBuilder(node.get().toString(), "--check",
-                    Repo.file("deploy/mongo/mongo-init.js").toString())
+                    Repo.file(script).toString())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();

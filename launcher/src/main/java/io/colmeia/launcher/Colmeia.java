@@ -9,8 +9,10 @@ import io.colmeia.emulator.bench.BenchCommand;
 import io.colmeia.ingress.IngressCommand;
 import io.colmeia.persistence.store.StoreCommand;
 import io.colmeia.launcher.docs.ConfigurationDocsCommand;
+import io.colmeia.launcher.drill.DrillCommand;
 import io.colmeia.launcher.local.DownCommand;
 import io.colmeia.launcher.local.StatusCommand;
+import io.colmeia.launcher.local.SuperviseCommand;
 import io.colmeia.launcher.local.UpCommand;
 import io.colmeia.launcher.users.UsersCommand;
 import picocli.CommandLine;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Command;
                         + " e.g. --node-id as COLMEIA_NODE_ID; a flag wins over the environment."},
         subcommands = {BrokerCommand.class, IngressCommand.class, DnsCommand.class, StoreCommand.class,
                 EmulateCommand.class, BenchCommand.class, UpCommand.class, StatusCommand.class, DownCommand.class,
-                UsersCommand.class, ConfigurationDocsCommand.class})
+                UsersCommand.class, SuperviseCommand.class, DrillCommand.class,
+                ConfigurationDocsCommand.class})
 public final class Colmeia implements Runnable {
 
     @CommandLine.Spec

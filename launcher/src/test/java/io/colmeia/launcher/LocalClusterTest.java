@@ -70,7 +70,8 @@ class LocalClusterTest {
         String[] up = {"up", "--detach", "--dir", dir.toString(), "--broker-mqtt-port", "" + mqttPort,
                 "--http-port", "" + httpPort, "--ingress-mqtt-port", "" + mqttPort, "--dns-port", "" + dnsPort,
                 "--cluster-port", "" + clusterPort, "--store-port", "" + storePort, "--tls-port", "" + tlsPort,
-                "--broker-persistence", "memory"};
+                "--broker-persistence", "memory", "--restart", "no", // SupervisionTest covers restarts
+                "--ready-timeout", "300s"}; // seven JVMs starting at once on a busy 2-core machine
 
         Outcome started = colmeia(up);
         JsonNode status = JSON.readTree(colmeia("status", "--json", "--dir", dir.toString()).out());

@@ -30,6 +30,7 @@ public final class Device implements MqttSession.Listener {
     private final FleetSettings fleet;
     private final ClientStats stats;
     private final MqttSession session;
+    private final DeviceObserver observer;
     private final long intervalNanos;
     private ScheduledFuture<?> ticker;
     private boolean publishing;
@@ -38,8 +39,9 @@ public final class Device implements MqttSession.Listener {
     private volatile long lastSeq;
 
     Device(DeviceIdentity identity, FleetSettings fleet, ClientSettings template, EventLoop loop,
-           BrokerResolver resolver, ClientStats stats) {
+           BrokerResolver resolver, ClientStats stats, DeviceObserver observer) {
         this.identity = identity;
+        this.observer = observer;
         this.fleet = fleet;
         this.stats = stats;
         this.sensors = new SensorModel(fleet.seed() * 1_000_003L + identity.number());
@@ -100,6 +102,7 @@ public final class Device implements MqttSession.Listener {
 
     @Override
     public void onConnected(MqttSession s, boolean sessionPresent) {
+        observer.connected(identity, s.lastAddress());
         if (s.canPublish(1)) {
             s.publish(identity.statusTopic(), ONLINE, 1, true, false, 0, true);
         }
@@ -110,9 +113,17 @@ public final class Device implements MqttSession.Listener {
 
     @Override
     public void onAcknowledged(MqttSession s, OutgoingMessage message) {
+        if (message.telemetry()) {
+            observer.acknowledged(identity, message.seq());
+        }
         if (publishing && intervalNanos == 0) {
             fill(false); // flushed when the read that carried the ack completes
         }
+    }
+
+    @Override
+    public void onConnectionLost(MqttSession s) {
+        observer.connectionLost(identity);
     }
 
     @Override

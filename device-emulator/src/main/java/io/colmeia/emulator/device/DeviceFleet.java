@@ -32,12 +32,18 @@ public final class DeviceFleet {
 
     public DeviceFleet(FleetSettings settings, ClientSettings template, EventLoopGroup group,
                        BrokerResolver resolver, ClientStats stats) {
+        this(settings, template, group, resolver, stats, DeviceObserver.NONE);
+    }
+
+    /** A fleet whose devices report acknowledgements and connection changes to {@code observer}. */
+    public DeviceFleet(FleetSettings settings, ClientSettings template, EventLoopGroup group,
+                       BrokerResolver resolver, ClientStats stats, DeviceObserver observer) {
         this.settings = settings;
         this.devices = new ArrayList<>(settings.devices());
         for (int i = 0; i < settings.devices(); i++) {
             DeviceIdentity id = DeviceIdentity.of(settings.deviceOffset() + i + 1, settings.macPrefix(),
                     settings.topicTemplate());
-            devices.add(new Device(id, settings, template, group.next(), resolver, stats));
+            devices.add(new Device(id, settings, template, group.next(), resolver, stats, observer));
         }
         this.rampLoop = group.next();
     }

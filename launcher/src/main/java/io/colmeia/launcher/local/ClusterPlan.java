@@ -11,14 +11,30 @@ import java.util.stream.Collectors;
  * Which processes a local cluster runs and with which arguments: broker replicas, ingress nodes in front of
  * them, and the DNS server answering with the ingress nodes. Pure: it decides, {@link UpCommand} starts.
  */
-final class ClusterPlan {
+public final class ClusterPlan {
 
-    /** One process to start; {@code address} is what {@code status} shows in the role's contract field. */
-    record Planned(String role, String id, List<String> args, HostPort address, HostPort http,
-                   List<HostPort> otherListens, Path log, Path data) {
+    /**
+     * One process to start; {@code address} is what {@code status} shows in the role's contract field.
+     * {@code program} is null for a colmeia component (run with this Java and classpath, {@code args} are its
+     * subcommand and options); otherwise an outside program (Prometheus) run as {@code program args}, which
+     * supervision starts once the colmeia processes are ready, since it watches them.
+     */
+    public record Planned(String role, String id, List<String> args, HostPort address, HostPort http,
+                   List<HostPort> otherListens, Path log, Path data, Path program) {
+
+        /** A colmeia component. */
+        public Planned(String role, String id, List<String> args, HostPort address, HostPort http,
+                       List<HostPort> otherListens, Path log, Path data) {
+            this(role, id, args, address, http, otherListens, log, data, null);
+        }
+
+        /** An outside program rather than a colmeia component. */
+        public boolean outsideProgram() {
+            return program != null;
+        }
 
         /** Every address this process will listen on, to check they are free before starting anything. */
-        List<HostPort> listens() {
+        public List<HostPort> listens() {
             List<HostPort> all = new ArrayList<>(List.of(address, http));
             all.addAll(otherListens);
             return all;
@@ -36,7 +52,7 @@ final class ClusterPlan {
     }
 
     /** The sizes and ports a user can choose with {@code colmeia up}. */
-    record Shape(int brokers, int brokerMqttPort, int clusterPort, int ingressNodes, int ingressMqttPort,
+    public record Shape(int brokers, int brokerMqttPort, int clusterPort, int ingressNodes, int ingressMqttPort,
                  boolean dns, int dnsPort, boolean store, int storePort, int httpPort,
                  BrokerConfig.PersistenceMode brokerPersistence) {
     }
@@ -51,7 +67,7 @@ final class ClusterPlan {
     private ClusterPlan() {
     }
 
-    static List<Planned> plan(Path dir, Shape shape) {
+    public static List<Planned> plan(Path dir, Shape shape) {
         List<Planned> plan = new ArrayList<>();
         if (shape.store()) {
             String id = "store-1";

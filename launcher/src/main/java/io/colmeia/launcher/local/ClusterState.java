@@ -82,6 +82,15 @@ public record ClusterState(String name, Instant startedAt, long launcherPid, Ins
         return new ClusterState(name, startedAt, launcherPid, launcherStart, all);
     }
 
+    /** This state with the process of the same id replaced (after a restart). */
+    public ClusterState replacing(ManagedProcess process) {
+        List<ManagedProcess> all = new ArrayList<>();
+        for (ManagedProcess p : processes) {
+            all.add(p.id().equals(process.id()) ? process : p);
+        }
+        return new ClusterState(name, startedAt, launcherPid, launcherStart, all);
+    }
+
     public List<ManagedProcess> alive() {
         return processes.stream().filter(ManagedProcess::isAlive).toList();
     }

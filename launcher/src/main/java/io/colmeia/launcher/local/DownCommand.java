@@ -2,8 +2,10 @@ package io.colmeia.launcher.local;
 
 import io.colmeia.common.config.Converters;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,13 +38,22 @@ public final class DownCommand implements Callable<Integer> {
             return 0;
         }
         ClusterState state = loaded.get();
-        // a foreground 'up' would otherwise report every process as crashed
+        // the launcher (foreground 'up', or the detached supervisor) goes first: it would otherwise restart the
+        // processes we stop, or report them as crashed; on SIGTERM it stops them itself
         state.launcher().ifPresent(launcher -> {
-            out.line("stopping the foreground 'colmeia up' (pid " + launcher.pid() + ")");
+            out.line("stopping the supervisor / foreground 'colmeia up' (pid " + launcher.pid() + ")");
             launcher.destroy();
+            try {
+                launcher.onExit().get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            } catch (Exception notInTime) {
+                out.line("pid " + launcher.pid() + " did not stop in time; killing it");
+                launcher.destroyForcibly();
+            }
         });
-        List<String> killed = ProcessControl.stop(state.processes(), timeout, out);
-        state.launcher().ifPresent(ProcessHandle::destroyForcibly);
+        // whatever it left running: the processes we knew of, and any it restarted meanwhile
+        List<ManagedProcess> remaining = new ArrayList<>(state.processes());
+        ClusterState.load(cluster.dir()).ifPresent(latest -> remaining.addAll(latest.processes()));
+        List<String> killed = ProcessControl.stop(remaining, timeout, out);
         ClusterState.delete(cluster.dir());
         out.line("local cluster stopped" + (killed.isEmpty() ? "" : "; killed after timeout: " + killed));
         return 0;

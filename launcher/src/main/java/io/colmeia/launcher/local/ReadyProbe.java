@@ -1,13 +1,15 @@
 package io.colmeia.launcher.local;
 
+import io.colmeia.launcher.local.ClusterPlan.Planned;
+import io.colmeia.launcher.observability.LocalPrometheus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready). */
-final class ReadyProbe {
+/** Asks a process's status endpoint whether it is ready (HTTP 200 on /ready; Prometheus: /-/ready). */
+public final class ReadyProbe {
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1))
@@ -17,7 +19,17 @@ final class ReadyProbe {
     private ReadyProbe() {
     }
 
-    static boolean isReady(String hostPort) {
+    static boolean isReady(ManagedProcess process) {
+        return LocalPrometheus.ROLE.equals(process.role()) ? LocalPrometheus.isReady(process.http())
+                : isReady(process.http());
+    }
+
+    static boolean isReady(Planned process) {
+        return LocalPrometheus.ROLE.equals(process.role()) ? LocalPrometheus.isReady(process.http().toString())
+                : isReady(process.http().toString());
+    }
+
+    public static boolean isReady(String hostPort) {
         if (hostPort == null) {
             return false;
         }

@@ -32,7 +32,7 @@ final class StatusTable {
         List<Row> rows = new ArrayList<>();
         for (ManagedProcess p : processes) {
             boolean alive = p.isAlive();
-            rows.add(new Row(p, alive, alive && ReadyProbe.isReady(p.http())));
+            rows.add(new Row(p, alive, alive && ReadyProbe.isReady(p)));
         }
         return rows;
     }
@@ -43,13 +43,13 @@ final class StatusTable {
 
     static String text(List<Row> rows) {
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"ROLE", "ID", "ADDRESS", "HTTP", "PID", "STATE"});
+        cells.add(new String[] {"ROLE", "ID", "ADDRESS", "HTTP", "PID", "RESTARTS", "STATE"});
         for (Row r : rows) {
             cells.add(new String[] {r.process().role(), r.process().id(), r.address(),
                     r.process().http() == null ? "-" : r.process().http(), Long.toString(r.process().pid()),
-                    r.state()});
+                    restarts(r.process()), r.state()});
         }
-        int[] widths = new int[6];
+        int[] widths = new int[7];
         for (String[] row : cells) {
             for (int i = 0; i < row.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());
@@ -63,6 +63,10 @@ final class StatusTable {
             text.append('\n');
         }
         return text.toString();
+    }
+
+    private static String restarts(ManagedProcess p) {
+        return p.restarts() == 0 ? "0" : p.restarts() + " (last exit " + p.lastExitCode() + ")";
     }
 
     /** The {@code status --json} contract (ARCHITECTURE.md §4): add fields freely, never rename these. */
@@ -79,6 +83,10 @@ final class StatusTable {
             node.put("ready", r.ready());
             node.put("alive", r.alive());
             node.put("state", r.state());
+            node.put("restarts", p.restarts());
+            if (p.lastExitCode() != null) {
+                node.put("lastExitCode", p.lastExitCode());
+            }
             putIfSet(node, "mqtt", p.mqtt());
             putIfSet(node, "dns", p.dns());
             putIfSet(node, "mongodb", p.mongodb());

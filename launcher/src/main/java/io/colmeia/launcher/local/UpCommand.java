@@ -1,11 +1,12 @@
 package io.colmeia.launcher.local;
 
 import io.colmeia.common.config.Converters;
-import io.colmeia.launcher.tls.LocalTls;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.broker.BrokerConfig;
 import io.colmeia.common.config.InvalidConfigurationException;
 import io.colmeia.launcher.local.ClusterPlan.Planned;
+import io.colmeia.launcher.observability.ObservabilityOptions;
+import io.colmeia.launcher.tls.LocalTls;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -14,14 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.ArrayList;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,6 +37,9 @@ public final class UpCommand implements Callable<Integer> {
 
     @Mixin
     LocalClusterOptions cluster = new LocalClusterOptions();
+
+    @Mixin
+    ObservabilityOptions observability = new ObservabilityOptions();
 
     @Option(names = "--detach", description = "Return once the cluster is ready; stop it with 'colmeia down'.")
     boolean detach;
@@ -109,6 +108,29 @@ public final class UpCommand implements Callable<Integer> {
             description = "On stop, time allowed per process after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
     Duration stopTimeout;
 
+    @Option(names = "--restart", defaultValue = "on-failure", paramLabel = "POLICY",
+            converter = RestartModeConverter.class,
+            description = "Restart policy of every process: on-failure (restart a process that exits with a non-zero"
+                    + " code or is killed, with exponential backoff) or no (default: ${DEFAULT-VALUE}).")
+    RestartPolicy.Mode restart;
+
+    @Option(names = "--restart-delay", defaultValue = "1s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Wait before the first restart of a failed process; doubles with each failure in a row"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration restartDelay;
+
+    @Option(names = "--restart-max-delay", defaultValue = "30s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Cap of the restart delay (default: ${DEFAULT-VALUE}).")
+    Duration restartMaxDelay;
+
+    @Option(names = "--restart-window", defaultValue = "10s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "A process that ran this long before failing had recovered: its restart delay starts"
+                    + " again from --restart-delay (default: ${DEFAULT-VALUE}).")
+    Duration restartWindow;
+
     @Override
     public Integer call() throws Exception {
         validate();
@@ -122,17 +144,19 @@ public final class UpCommand implements Callable<Integer> {
                 throw new IllegalStateException("another 'colmeia up' is starting a cluster in " + dir);
             }
             refuseIfRunning(dir, out);
-            List<Planned> plan = plan(dir);
-            LocalTls.Material tls = null;
+            observability.check();
+            List<Planned> plan = new ArrayList<>(plan(dir));
             if (tlsPort != 0) {
-                tls = LocalTls.ensure(dir.resolve("tls"), tlsNames(plan));
-                plan = ClusterPlan.withTls(plan, tlsPort, List.of("--tls-keystore", tls.keyStore().toString(),
-                        "--tls-keystore-password", tls.keyStorePassword()), List.of("--tls-cert",
-                        tls.serverCertificates().toString(), "--tls-key", tls.serverKey().toString()));
+                LocalTls.Material material = LocalTls.ensure(dir.resolve("tls"), tlsNames(plan));
+                plan = new ArrayList<>(ClusterPlan.withTls(plan, tlsPort, List.of("--tls-keystore",
+                        material.keyStore().toString(), "--tls-keystore-password", material.keyStorePassword()),
+                        List.of("--tls-cert", material.serverCertificates().toString(), "--tls-key",
+                                material.serverKey().toString())));
+                this.tls = material;
             }
-            this.tls = tls;
             requireFreeAddresses(plan);
-            return startAll(dir, plan, out);
+            observability.plan(dir, plan, out::line).ifPresent(plan::add);
+            return startAll(dir, List.copyOf(plan), out);
         }
     }
 
@@ -170,6 +194,29 @@ public final class UpCommand implements Callable<Integer> {
         if (readyTimeout.isZero() || readyTimeout.isNegative()) {
             throw new InvalidConfigurationException("--ready-timeout", "must be positive");
         }
+        if (restartDelay.isNegative()) {
+            throw new InvalidConfigurationException("--restart-delay", "must not be negative");
+        }
+        if (restartMaxDelay.compareTo(restartDelay) < 0) {
+            throw new InvalidConfigurationException("--restart-max-delay", "must be at least --restart-delay ("
+                    + restartDelay.toMillis() + " ms)");
+        }
+        if (restartWindow.isNegative()) {
+            throw new InvalidConfigurationException("--restart-window", "must not be negative");
+        }
+    }
+
+    /** Parses on-failure / no. */
+    static final class RestartModeConverter implements picocli.CommandLine.ITypeConverter<RestartPolicy.Mode> {
+        @Override
+        public RestartPolicy.Mode convert(String value) {
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "on-failure" -> RestartPolicy.Mode.ON_FAILURE;
+                case "no" -> RestartPolicy.Mode.NO;
+                default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a restart policy: use on-failure or no");
+            };
+        }
     }
 
     private static void requirePort(String option, int port) {
@@ -195,7 +242,7 @@ public final class UpCommand implements Callable<Integer> {
 
     /** Every address a TLS client may dial, and the service name, for the local server certificate. */
     private static List<String> tlsNames(List<Planned> plan) {
-        List<String> names = new java.util.ArrayList<>(List.of(ClusterState.SERVICE_NAME, "localhost"));
+        List<String> names = new ArrayList<>(List.of(ClusterState.SERVICE_NAME, "localhost"));
         plan.stream().filter(p -> p.role().equals("broker") || p.role().equals("ingress"))
                 .forEach(p -> names.add(p.address().host()));
         return names;
@@ -222,30 +269,30 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     private int startAll(Path dir, List<Planned> plan, StatusOutput out) throws InterruptedException {
-        ProcessHandle self = ProcessHandle.current();
-        ClusterState state = new ClusterState(ClusterState.SERVICE_NAME, Instant.now(), self.pid(),
-                ManagedProcess.startOf(self), List.of());
-        state.save(dir);
-        Map<String, Process> started = new HashMap<>();
-        try {
-            for (Planned p : plan) {
-                List<String> command = ProcessControl.colmeiaCommand(List.of("-Xmx" + heap), p.args());
-                Process process = ProcessControl.start(command, p.log());
-                started.put(p.id(), process);
-                state = state.with(p.started(process.pid(), ManagedProcess.startOf(process.toHandle())));
-                state.save(dir);
-                out.line("started " + p.id() + " (pid " + process.pid() + "), log " + p.log());
-            }
-            awaitReady(plan, started, out);
-        } catch (RuntimeException | InterruptedException e) {
-            out.line("start failed; stopping what was started");
-            ProcessControl.stop(state.processes(), stopTimeout, out);
-            ClusterState.delete(dir);
-            throw e;
+        LaunchPlan launch = new LaunchPlan(plan, List.of("-Xmx" + heap),
+                new RestartPolicy(restart, restartDelay, restartMaxDelay, restartWindow), readyTimeout, stopTimeout);
+        if (detach) {
+            return DetachedSupervisor.start(dir, launch, out, () -> printWhereEverythingIs(dir, plan, out));
         }
+        Supervisor supervisor = new Supervisor(dir, launch, out);
+        return supervisor.runUntilStopped(() -> {
+            printWhereEverythingIs(dir, plan, out);
+            out.line("cluster running under supervision (restart policy " + restartName() + ");"
+                    + " press Ctrl-C to stop it");
+        });
+    }
+
+    private String restartName() {
+        return restart == RestartPolicy.Mode.NO ? "no" : "on-failure";
+    }
+
+    private void printWhereEverythingIs(Path dir, List<Planned> plan, StatusOutput out) {
         out.line("");
-        out.line(StatusTable.text(StatusTable.observe(state.processes())));
+        ClusterState.load(dir).ifPresent(state -> out.line(StatusTable.text(StatusTable.observe(state.processes()))));
         out.line("logs: " + dir.resolve("logs"));
+        if (observability.enabled()) {
+            out.line(observability.summary());
+        }
         HostPort first = plan.stream().filter(p -> p.role().equals("ingress")).findFirst().orElse(plan.get(0))
                 .address();
         out.line("try:  mosquitto_sub -h " + first.host() + " -p " + first.port() + " -t 'no1/#' -v");
@@ -263,87 +310,5 @@ public final class UpCommand implements Callable<Integer> {
                 + " WITHOUT credentials, with full access. ***");
         out.line("*** Reachable from a network, brokers refuse anonymous clients: see docs/security.md"
                 + " (--users-file, colmeia users, TLS). ***");
-        if (detach) {
-            out.line("cluster running in the background; 'colmeia status' shows it, 'colmeia down' stops it");
-            return 0;
-        }
-        return runInForeground(dir, state, started, out);
-    }
-
-    private void awaitReady(List<Planned> plan, Map<String, Process> started, StatusOutput out)
-            throws InterruptedException {
-        long begin = System.nanoTime();
-        long deadline = begin + readyTimeout.toNanos();
-        long nextReport = begin + Duration.ofSeconds(5).toNanos();
-        Set<String> ready = new HashSet<>();
-        while (ready.size() < plan.size()) {
-            for (Planned p : plan) {
-                if (ready.contains(p.id())) {
-                    continue;
-                }
-                Process process = started.get(p.id());
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(p.id() + " exited with code " + process.exitValue()
-                            + " before it was ready; last lines of " + p.log() + ":\n  "
-                            + String.join("\n  ", ProcessControl.tail(p.log(), 15)));
-                }
-                if (ReadyProbe.isReady(p.http().toString())) {
-                    ready.add(p.id());
-                    out.line(p.id() + " ready after " + Duration.ofNanos(System.nanoTime() - begin).toMillis()
-                            + " ms");
-                }
-            }
-            long now = System.nanoTime();
-            if (ready.size() < plan.size() && now > deadline) {
-                List<String> waiting = plan.stream().map(Planned::id).filter(id -> !ready.contains(id)).toList();
-                throw new IllegalStateException("not ready within " + readyTimeout.toSeconds() + " s: " + waiting
-                        + "; see their logs in " + plan.get(0).log().getParent());
-            }
-            if (now > nextReport && ready.size() < plan.size()) {
-                out.line("waiting for " + (plan.size() - ready.size()) + " of " + plan.size() + " processes ("
-                        + Duration.ofNanos(now - begin).toSeconds() + " s)");
-                nextReport = now + Duration.ofSeconds(5).toNanos();
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private int runInForeground(Path dir, ClusterState state, Map<String, Process> started, StatusOutput out)
-            throws InterruptedException {
-        out.line("cluster running; press Ctrl-C to stop it");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            out.line("stopping the local cluster");
-            ProcessControl.stop(state.processes(), stopTimeout, out);
-            ClusterState.delete(dir);
-            out.line("local cluster stopped");
-            stopped.countDown();
-        }, "colmeia-up-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Set<String> reported = new HashSet<>();
-        while (true) {
-            boolean anyAlive = false;
-            for (ManagedProcess p : state.processes()) {
-                Process process = started.get(p.id());
-                if (process.isAlive()) {
-                    anyAlive = true;
-                } else if (reported.add(p.id())) {
-                    out.line(p.id() + " (pid " + p.pid() + ") exited with code " + process.exitValue()
-                            + "; see " + p.log());
-                }
-            }
-            if (!anyAlive) {
-                out.line("every process of the local cluster has exited");
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    stopped.await();
-                    return 0;
-                }
-                ClusterState.delete(dir);
-                return 0;
-            }
-            Thread.sleep(500);
-        }
     }
 }

@@ -1,0 +1,27 @@
+// Node-RED settings for the colmeia example flow (flows.json beside this file).
+// Run: node-red --settings deploy/node-red/settings.js --userDir <a writable folder holding flows.json>
+// The flow takes the broker from the environment; the defaults are the cluster's DNS name and MQTT port, so a
+// Node-RED whose resolver is the colmeia DNS server (port 53) reaches a healthy ingress node like any device.
+process.env.MQTT_HOST = process.env.MQTT_HOST || "mqtt.colmeia.internal";
+process.env.MQTT_PORT = process.env.MQTT_PORT || "1883";
+process.env.MQTT_TOPIC = process.env.MQTT_TOPIC || "#";
+process.env.MQTT_CLIENT_ID = process.env.MQTT_CLIENT_ID || "node-red-colmeia";
+
+module.exports = {
+    // loopback unless told otherwise: the editor has no login (see adminAuth in Node-RED's docs before exposing it)
+    uiHost: process.env.NODE_RED_HOST || "127.0.0.1",
+    uiPort: Number(process.env.NODE_RED_PORT || 1880),
+    flowFile: "flows.json",
+    flowFilePretty: true,
+    // the flow holds no credentials: nothing to encrypt
+    credentialSecret: false,
+    httpAdminRoot: "/",
+    httpNodeRoot: "/",
+    // never call home: no update checks, no telemetry, no palette installs from the running editor
+    telemetry: { enabled: false, updateNotification: false },
+    diagnostics: { enabled: false, ui: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpdate: false, allowUpload: false } },
+    functionExternalModules: false,
+    editorTheme: { projects: { enabled: false }, tours: false },
+    logging: { console: { level: process.env.NODE_RED_LOG_LEVEL || "info", metrics: false, audit: false } }
+};

@@ -49,6 +49,13 @@ final class DurableH2Backend extends H2Backend {
                 .register(registry);
     }
 
+    /** Databases in the compact layout (BSON documents, ordered index keys); see {@link CompactH2Database}. */
+    @Override
+    protected de.bwaldvogel.mongo.MongoDatabase openOrCreateDatabase(String databaseName) {
+        // Called from H2Backend's constructor too (reopening databases), before this class's fields are set.
+        return new CompactH2Database(databaseName, getMvStore(), getCursorRegistry());
+    }
+
     @Override
     public Document handleCommand(Channel channel, String database, String command, Document query) {
         if (HANDSHAKE.contains(command.toLowerCase(Locale.ROOT))) {

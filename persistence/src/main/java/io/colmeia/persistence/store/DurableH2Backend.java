@@ -20,6 +20,8 @@ import org.h2.mvstore.MVStore;
  *       lost thousands of acknowledged documents in that case; see the embedded-store note).</li>
  *   <li>{@code hello} and {@code isMaster} answer as the primary of a one-member replica set, so the same
  *       {@code replicaSet=rs0} URI that points at a real MongoDB replica set connects here unchanged.</li>
+ *   <li>Databases use the compact file layout of {@link CompactH2Database} (BSON documents, natively compared
+ *       index keys) instead of Java-serialized maps.</li>
  * </ul>
  */
 final class DurableH2Backend extends H2Backend {

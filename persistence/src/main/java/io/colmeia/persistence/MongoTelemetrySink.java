@@ -60,6 +60,11 @@ public final class MongoTelemetrySink implements TelemetrySink {
     private volatile boolean replayerStop;
 
     private record Pending(Decoded decoded, CompletableFuture<Durability> future) {
+
+        /** Completes with how the message became durable; an invalid payload's record is always REJECTED. */
+        void durable(Durability how) {
+            future.complete(decoded.rejected() ? Durability.REJECTED : how);
+        }
     }
 
     private MongoTelemetrySink(PersistenceConfig config, MeterRegistry registry, Spool spool) {
@@ -242,9 +247,7 @@ public final class MongoTelemetrySink implements TelemetrySink {
             try {
                 spool.append(records(rest));
                 metrics.spooled(rest.size());
-                for (Pending p : rest) {
-                    p.future.complete(Durability.SPOOLED);
-                }
+                complete(rest, Durability.SPOOLED);
             } catch (IOException io) {
                 spoolFailed(rest, io);
             }
@@ -255,7 +258,7 @@ public final class MongoTelemetrySink implements TelemetrySink {
         for (int i = 0; i < batch.size(); i++) {
             MongoWriter.Entry entry = entries.get(i);
             if (entry.outcome() != null) {
-                batch.get(i).future.complete(entry.outcome());
+                batch.get(i).durable(entry.outcome());
             } else if (entry.error() != null) {
                 metrics.failed("write_error", 1);
                 batch.get(i).future.completeExceptionally(new PersistenceUnavailableException(entry.error()));
@@ -284,7 +287,7 @@ public final class MongoTelemetrySink implements TelemetrySink {
 
     private static void complete(List<Pending> batch, Durability durability) {
         for (Pending p : batch) {
-            p.future.complete(durability);
+            p.durable(durability);
         }
     }
 

@@ -146,7 +146,7 @@ class MongoTelemetrySinkTest {
         MongoTelemetrySink sink = startSink(config());
 
         assertThat(get(sink.submit(message("esp-1", "{\"Mac\":\"bogus\",\"Temperatura\":1}"))))
-                .isEqualTo(Durability.STORED);
+                .isEqualTo(Durability.REJECTED);
 
         assertThat(collection("telemetry").countDocuments()).isZero();
         Document rejected = collection("telemetry_rejected").find().first();

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The tap's meters ({@code colmeia_broker_telemetry_*}); the process registry adds the {@code node} label.
- * Why a payload was rejected is counted by the sink ({@code colmeia_persistence_rejected_total{reason}}): to the
- * tap a rejection record stored in {@code telemetry_rejected} is {@code stored}.
+ * An invalid payload is counted here as {@code rejected} (its rejection record is durable in
+ * {@code telemetry_rejected}, so it was acknowledged); why it was rejected is counted by the sink
+ * ({@code colmeia_persistence_rejected_total{field,reason}}).
  */
 final class TelemetryMetrics {
 
@@ -37,8 +38,8 @@ final class TelemetryMetrics {
 
     private static Counter tapped(MeterRegistry registry, String outcome) {
         return Counter.builder("colmeia_broker_telemetry_tapped_total")
-                .description("Client PUBLISHes handed to the telemetry sink, by outcome: stored, duplicate, spooled"
-                        + " (durable) or failed (not durable: with ack=persisted a QoS 1/2 publish is refused)")
+                .description("Client PUBLISHes handed to the telemetry sink, by outcome: stored, duplicate, spooled,"
+                        + " rejected (durable: invalid payload kept in telemetry_rejected) or failed (not durable: with ack=persisted a QoS 1/2 publish is refused)")
                 .tag("outcome", outcome)
                 .register(registry);
     }

@@ -196,7 +196,7 @@ public final class TelemetryDecoder {
         }
 
         String id = deviceTime != null
-                ? DocumentIds.withDeviceTime(message.clientId(), message.topic(), message.payload())
+                ? DocumentIds.withDeviceTime(message.clientId(), message.topic(), message.payload(), deviceTime)
                 : idWithoutDeviceTime(message);
         Document doc = base(message, id, deviceTime != null ? deviceTime : message.receivedAt(), mac);
         doc.append("kind", "esp8266").append("mac", mac);

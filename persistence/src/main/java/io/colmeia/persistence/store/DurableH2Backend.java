@@ -20,6 +20,8 @@ import org.h2.mvstore.MVStore;
  *       lost thousands of acknowledged documents in that case; see the embedded-store note).</li>
  *   <li>{@code hello} and {@code isMaster} answer as the primary of a one-member replica set, so the same
  *       {@code replicaSet=rs0} URI that points at a real MongoDB replica set connects here unchanged.</li>
+ *   <li>Databases use the compact file layout of {@link CompactH2Database} (BSON documents, natively compared
+ *       index keys) instead of Java-serialized maps.</li>
  * </ul>
  */
 final class DurableH2Backend extends H2Backend {
@@ -47,6 +49,13 @@ final class DurableH2Backend extends H2Backend {
         this.commits = Counter.builder("colmeia_store_commits_total")
                 .description("Commits of the H2 file made before acknowledging a write")
                 .register(registry);
+    }
+
+    /** Databases in the compact layout (BSON documents, ordered index keys); see {@link CompactH2Database}. */
+    @Override
+    protected de.bwaldvogel.mongo.MongoDatabase openOrCreateDatabase(String databaseName) {
+        // Called from H2Backend's constructor too (reopening databases), before this class's fields are set.
+        return new CompactH2Database(databaseName, getMvStore(), getCursorRegistry());
     }
 
     @Override

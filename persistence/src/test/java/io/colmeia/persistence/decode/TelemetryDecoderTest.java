@@ -41,13 +41,30 @@ class TelemetryDecoderTest {
     }
 
     @Test
+    void idsGrowWithTheReadingsTimeAndDependOnlyOnTheDedupeInputs() {
+        String earlier = decoder.decode(message(SEED)).id();
+        String later = decoder.decode(message(SEED.replace("1511400053", "1511400054"))).id();
+        String retransmitted = decoder.decode(message(SEED.getBytes(StandardCharsets.UTF_8),
+                RECEIVED.plusSeconds(3600))).id();
+        assertThat(later).isGreaterThan(earlier);
+        assertThat(retransmitted).isEqualTo(earlier);
+
+        byte[] raw = "ON".getBytes(StandardCharsets.UTF_8);
+        String first = decoder.decode(message(raw, RECEIVED)).id();
+        assertThat(first).startsWith(Long.toHexString(RECEIVED.getEpochSecond()).length() == 8
+                ? "00" + Long.toHexString(RECEIVED.getEpochSecond()) : "unexpected");
+        assertThat(decoder.decode(message(raw, RECEIVED.plusMillis(500))).id()).isEqualTo(first); // same window
+        assertThat(decoder.decode(message(raw, RECEIVED.plusSeconds(1))).id()).isGreaterThan(first);
+    }
+
+    @Test
     void seedFormatBecomesTypedDocumentWithDeviceTime() {
         Decoded decoded = decoder.decode(message(SEED));
 
         assertThat(decoded.rejected()).isFalse();
         assertThat(decoded.collection()).isEqualTo("telemetry");
         Document doc = decoded.document();
-        assertThat(doc.getString("_id")).hasSize(32);
+        assertThat(doc.getString("_id")).hasSize(42).startsWith("005a162275"); // 1511400053 s in hex, then the hash
         assertThat(doc.getDate("ts")).isEqualTo(Date.from(Instant.ofEpochSecond(1511400053)));
         assertThat(doc.getDate("receivedAt")).isEqualTo(Date.from(RECEIVED));
         assertThat(doc.get("meta", Document.class)).isEqualTo(new Document("device", "A0:20:A6:15:F5:B5")

@@ -57,6 +57,51 @@ class EmbeddedStoreTest {
     }
 
     @Test
+    void aFileInMongoJavaServersOwnLayoutIsConvertedWithItsDocumentsAndUniqueIds() {
+        HostPort address = Loopback.freeAddress();
+        org.h2.mvstore.MVStore legacyFile = org.h2.mvstore.MVStore.open(
+                dir.resolve(EmbeddedStore.DATA_FILE).toString());
+        // mongo-java-server's own H2 backend, as the store used it before; it says wire 7, the driver wants 8
+        de.bwaldvogel.mongo.MongoServer legacy = new de.bwaldvogel.mongo.MongoServer(
+                new de.bwaldvogel.mongo.backend.h2.H2Backend(legacyFile) {
+                    @Override
+                    public de.bwaldvogel.mongo.bson.Document handleCommand(io.netty.channel.Channel channel,
+                            String database, String command, de.bwaldvogel.mongo.bson.Document query) {
+                        de.bwaldvogel.mongo.bson.Document answer = super.handleCommand(channel, database, command,
+                                query);
+                        if (answer.containsKey("maxWireVersion")) {
+                            answer.put("maxWireVersion", EmbeddedStore.MAX_WIRE_VERSION);
+                        }
+                        return answer;
+                    }
+                });
+        legacy.bind(address.host(), address.port());
+        try (MongoClient client = MongoClients.create("mongodb://" + address)) {
+            MongoCollection<Document> c = client.getDatabase("t").getCollection("c");
+            for (int i = 0; i < 50; i++) {
+                c.insertOne(new Document("_id", "id-" + i).append("v", i).append("when", new java.util.Date(i * 1000L))
+                        .append("nested", new Document("k", i % 3)));
+            }
+        } finally {
+            legacy.shutdownNow();
+            legacyFile.close();
+        }
+
+        try (EmbeddedStore store = EmbeddedStore.start(config(address, dir), new SimpleMeterRegistry());
+             MongoClient client = client(store.connectionString())) {
+            MongoCollection<Document> c = client.getDatabase("t").getCollection("c");
+            assertThat(c.countDocuments()).isEqualTo(50);
+            assertThat(c.find(new Document("_id", "id-7")).first()).containsEntry("v", 7)
+                    .containsEntry("when", new java.util.Date(7000L))
+                    .containsEntry("nested", new Document("k", 1));
+            assertThatThrownBy(() -> c.insertOne(new Document("_id", "id-7"))).isInstanceOf(MongoWriteException.class)
+                    .hasMessageContaining("E11000");
+            c.insertOne(new Document("_id", "id-50").append("v", 50));
+            assertThat(c.countDocuments()).isEqualTo(51);
+        }
+    }
+
+    @Test
     void uniqueIndexIsEnforced() {
         try (EmbeddedStore store = EmbeddedStore.start(config(Loopback.freeAddress(), dir), new SimpleMeterRegistry());
              MongoClient client = client(store.connectionString())) {

@@ -1,6 +1,7 @@
 package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
+import io.colmeia.broker.overload.OverloadOptions;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
@@ -154,6 +155,9 @@ public final class BrokerCommand implements Callable<Integer> {
     PersistenceOptions persistenceOptions = new PersistenceOptions();
 
     @Mixin
+    OverloadOptions overload = new OverloadOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions();
 
     @Spec
@@ -171,7 +175,7 @@ public final class BrokerCommand implements Callable<Integer> {
                 new ClusterConfig(cluster, peers.stream().filter(Objects::nonNull).toList(), peersDns, peersPort,
                         peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer),
                 telemetryConfig(data));
-        BrokerReplica replica = new BrokerReplica(config);
+        BrokerReplica replica = new BrokerReplica(config, overload.toConfig());
         ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
         try {
             replica.start();

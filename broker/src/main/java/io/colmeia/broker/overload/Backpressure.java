@@ -1,0 +1,347 @@
+package io.colmeia.broker.overload;
+
+import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.subscribe.parameter.SubscribeInboundInput;
+import com.hivemq.extension.sdk.api.interceptor.subscribe.parameter.SubscribeInboundOutput;
+import com.hivemq.extension.sdk.api.packets.subscribe.Subscription;
+import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Slows publishers down when the replica cannot deliver as fast as it receives, instead of queueing without
+ * bound or acknowledging QoS 1/2 messages it will then drop. Every {@value #TICK_MS} ms it looks at the queue
+ * of each connected QoS 1/2 subscriber and at the live heap; while a queue is over
+ * {@link OverloadConfig#queueHighWater()} (until it is back under half of it) or the heap over its mark, it
+ * stops reading the sockets of all other clients (Netty autoRead off): their PUBLISHes wait in their own TCP
+ * buffers, so QoS 1/2 publishers get their PUBACKs later and QoS 0 publishers are slowed by TCP, with nothing
+ * piling up here. Subscribers holding a QoS 1/2 subscription are never paused: reading their PUBACKs is what
+ * drains the queues. A subscriber whose queue stays over the mark for {@link OverloadConfig#stallTimeout()}
+ * counts as stalled and pauses nobody until it drains again: one stuck client must not stop the fleet (its
+ * queue then fills up to --max-queue-size, and HiveMQ drops beyond it, counted).
+ */
+public final class Backpressure implements AutoCloseable {
+
+    static final long TICK_MS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(Backpressure.class);
+    private static final long RESCAN_EVERY_TICKS = 10;
+    private static final long PRUNE_EVERY_TICKS = 100;
+    private static final long NEW_CLIENT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long FORCE_GC_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * HiveMQ decodes a PUBLISH on the connection's event loop and queues its processing as a task on that same
+     * loop; when processing is slower than decoding, these tasks pile up (a QoS 0 firehose filled a 128 MiB
+     * heap with them in seconds). More than this many pending tasks on one loop pause publishers ...
+     */
+    static final int BACKLOG_PAUSE_TASKS = 5_000;
+    /** ... until every loop is back under this many. */
+    static final int BACKLOG_RESUME_TASKS = 1_000;
+
+    private final OverloadConfig config;
+    private final HeapWatch heap;
+    /** Connected clients (from the client initializer), with when they connected, pruned once they are gone. */
+    private final Map<String, Long> clients = new ConcurrentHashMap<>();
+    /** Clients that subscribed with QoS 1 or 2 on their current connection. */
+    private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
+    /** Channels this class paused; touched by the tick thread only. */
+    private final Map<String, Channel> paused = new HashMap<>();
+    private final SubscribeInboundInterceptor subscribeWatch = this::onSubscribe;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "backpressure");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Counter queueEpisodes;
+    private final Counter heapEpisodes;
+    private final Counter backlogEpisodes;
+    private final Counter pausedSeconds;
+    private final Counter stalls;
+    private volatile HiveMqInternals internals;
+    private volatile EventLoopGroup eventLoops;
+    private volatile boolean active;
+    private volatile int stalledNow;
+    private long ticks;
+    private long episodeStart;
+    private long lastForcedGc;
+    // summary for the periodic log line
+    private long reportStart = System.nanoTime();
+    private long episodesSinceReport;
+    private long pausedNanosSinceReport;
+    private String lastCause = "";
+
+    public Backpressure(OverloadConfig config, HeapWatch heap, MeterRegistry registry) {
+        this.config = config;
+        this.heap = heap;
+        Gauge.builder("colmeia_broker_backpressure_active", () -> active ? 1 : 0)
+                .description("1 while publishers' sockets are not read because the replica is behind")
+                .register(registry);
+        Gauge.builder("colmeia_broker_backpressure_paused_clients", this, b -> b.pausedCount())
+                .description("Clients whose socket reads are paused now").register(registry);
+        Gauge.builder("colmeia_broker_backpressure_stalled_subscribers", () -> stalledNow)
+                .description("QoS 1/2 subscribers over the queue mark for longer than --stall-timeout (ignored)")
+                .register(registry);
+        queueEpisodes = Counter.builder("colmeia_broker_backpressure_episodes_total")
+                .description("Times publishers were paused, by cause").tag("cause", "queue").register(registry);
+        heapEpisodes = Counter.builder("colmeia_broker_backpressure_episodes_total")
+                .description("Times publishers were paused, by cause").tag("cause", "heap").register(registry);
+        backlogEpisodes = Counter.builder("colmeia_broker_backpressure_episodes_total")
+                .description("Times publishers were paused, by cause").tag("cause", "backlog").register(registry);
+        Gauge.builder("colmeia_broker_inbound_backlog_tasks", this, b -> b.backlog())
+                .description("Most tasks waiting on one of HiveMQ's network event loops (received PUBLISHes"
+                        + " not processed yet, among others)").register(registry);
+        pausedSeconds = Counter.builder("colmeia_broker_backpressure_paused_seconds_total")
+                .description("Time during which publishers were paused").register(registry);
+        stalls = Counter.builder("colmeia_broker_backpressure_stalls_total")
+                .description("Subscribers found stalled (queue over the mark for --stall-timeout)")
+                .register(registry);
+        Gauge.builder("colmeia_broker_heap_live_ratio", heap, HeapWatch::liveRatio)
+                .description("Heap in use after the last garbage collection, as a share of the maximum heap")
+                .register(registry);
+    }
+
+    /** Tracks every client and its QoS 1/2 subscriptions; add it to every client. */
+    public ClientInitializer clientInitializer() {
+        return (input, context) -> {
+            String clientId = input.getClientInformation().getClientId();
+            clients.put(clientId, System.nanoTime());
+            subscribers.remove(clientId); // a new connection: its subscriptions are seen again when it subscribes
+            context.addSubscribeInboundInterceptor(subscribeWatch);
+        };
+    }
+
+    private void onSubscribe(SubscribeInboundInput input, SubscribeInboundOutput output) {
+        for (Subscription subscription : input.getSubscribePacket().getSubscriptions()) {
+            if (subscription.getQos().getQosNumber() > 0) {
+                String clientId = input.getClientInformation().getClientId();
+                subscribers.computeIfAbsent(clientId, Subscriber::new);
+                return;
+            }
+        }
+    }
+
+    /** Starts watching (after HiveMQ started). */
+    public void start(HiveMqInternals hivemq) {
+        this.internals = hivemq;
+        if (!config.backpressure()) {
+            LOG.info("backpressure is off: queues grow up to --max-queue-size and the heap is not watched");
+            return;
+        }
+        timer.scheduleWithFixedDelay(this::safeTick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    public boolean isActive() {
+        return active;
+    }
+
+    private int pausedCount() {
+        return active ? paused.size() : 0;
+    }
+
+    private void safeTick() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warn("backpressure check failed: {}", e.toString());
+        }
+    }
+
+    void tick() {
+        long now = System.nanoTime();
+        ticks++;
+        String queueCause = checkQueues(now);
+        int backlog = backlog();
+        boolean backlogHigh = backlog > (active ? BACKLOG_RESUME_TASKS : BACKLOG_PAUSE_TASKS);
+        boolean heapHigh = heap.liveRatio() >= (active ? config.heapResumeRatio() : config.heapPauseRatio());
+        boolean pressure = queueCause != null || backlogHigh || heapHigh;
+        if (pressure) {
+            String cause = queueCause != null ? queueCause
+                    : backlogHigh ? backlog + " received messages and other tasks wait on one network thread"
+                    : String.format("live heap %.0f%% of %d MiB", heap.liveRatio() * 100,
+                    heap.maxHeapBytes() >> 20);
+            if (!active) {
+                active = true;
+                episodeStart = now;
+                episodesSinceReport++;
+                (queueCause != null ? queueEpisodes : backlogHigh ? backlogEpisodes : heapEpisodes).increment();
+                pauseAll();
+            } else if (ticks % RESCAN_EVERY_TICKS == 0) {
+                pauseAll(); // clients that connected since, and reads HiveMQ itself switched back on
+            }
+            lastCause = cause;
+            if (heapHigh && now - episodeStart > FORCE_GC_AFTER_NANOS && heap.nanosSinceLastGc() > FORCE_GC_AFTER_NANOS
+                    && now - lastForcedGc > FORCE_GC_AFTER_NANOS) {
+                // nothing allocates while publishers wait, so no collection would tell us the heap is free again
+                lastForcedGc = now;
+                System.gc();
+            }
+        } else if (active) {
+            active = false;
+            long pausedFor = now - episodeStart;
+            pausedNanosSinceReport += pausedFor;
+            pausedSeconds.increment(pausedFor / 1e9);
+            resumeAll();
+        }
+        if (ticks % PRUNE_EVERY_TICKS == 0) {
+            prune(now);
+        }
+        report(now);
+    }
+
+    /** A description of the congested subscriber, or null when every connected QoS 1/2 subscriber keeps up. */
+    private String checkQueues(long now) {
+        String cause = null;
+        int stalled = 0;
+        for (Subscriber s : subscribers.values()) {
+            int size = internals.queueSize(s.clientId);
+            if (size < 0) {
+                continue;
+            }
+            int mark = active ? config.queueResumeMark() : config.queuePauseMark();
+            if (size < config.queuePauseMark()) {
+                s.lastUnderMark = now;
+                if (s.stalled) {
+                    s.stalled = false;
+                    LOG.info("subscriber {} drains again (queue {}): it paces publishers again", s.clientId, size);
+                }
+            }
+            if (size < mark) {
+                continue;
+            }
+            if (now - s.lastUnderMark > config.stallTimeout().toNanos()) {
+                stalled++;
+                if (!s.stalled) {
+                    s.stalled = true;
+                    stalls.increment();
+                    LOG.warn("subscriber {} has had more than {} queued or unacknowledged messages for {}: treated as stalled, it no"
+                                    + " longer slows publishers; its queue fills up to --max-queue-size, beyond which"
+                                    + " messages to it are dropped (colmeia_broker_messages_dropped_total)",
+                            s.clientId, config.queuePauseMark(), config.stallTimeout());
+                }
+                continue;
+            }
+            if (cause == null) {
+                cause = "subscriber " + s.clientId + " has " + size + " queued messages";
+            }
+        }
+        stalledNow = stalled;
+        return cause;
+    }
+
+    /** The longest task queue among HiveMQ's network event loops (0 until a client connected). */
+    int backlog() {
+        EventLoopGroup group = eventLoops;
+        if (group == null) {
+            for (String clientId : clients.keySet()) {
+                Channel channel = internals.connectedChannel(clientId);
+                if (channel != null) {
+                    group = channel.eventLoop().parent(); // HiveMQ's worker loops, shared by every connection
+                    eventLoops = group;
+                    break;
+                }
+            }
+            if (group == null) {
+                return 0;
+            }
+        }
+        int most = 0;
+        for (EventExecutor loop : group) {
+            if (loop instanceof SingleThreadEventExecutor single) {
+                most = Math.max(most, single.pendingTasks());
+            }
+        }
+        return most;
+    }
+
+    private void pauseAll() {
+        for (String clientId : clients.keySet()) {
+            if (subscribers.containsKey(clientId)) {
+                continue; // its PUBACKs drain its queue, even a stalled one's
+            }
+            Channel channel = internals.connectedChannel(clientId);
+            if (channel == null) {
+                continue;
+            }
+            if (channel.config().isAutoRead()) {
+                channel.config().setAutoRead(false);
+            }
+            paused.put(clientId, channel);
+        }
+    }
+
+    private void resumeAll() {
+        for (Channel channel : paused.values()) {
+            if (channel.isActive()) {
+                channel.config().setAutoRead(true);
+            }
+        }
+        paused.clear();
+    }
+
+    private void prune(long now) {
+        for (Iterator<Map.Entry<String, Long>> it = clients.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (now - e.getValue() > NEW_CLIENT_GRACE_NANOS && !internals.known(e.getKey())) {
+                it.remove();
+                subscribers.remove(e.getKey());
+                paused.remove(e.getKey());
+            }
+        }
+        subscribers.keySet().removeIf(id -> !clients.containsKey(id));
+    }
+
+    private void report(long now) {
+        if (now - reportStart < REPORT_EVERY_NANOS) {
+            return;
+        }
+        long window = now - reportStart;
+        if (episodesSinceReport > 0) {
+            long pausedNanos = pausedNanosSinceReport + (active ? now - Math.max(episodeStart, reportStart) : 0);
+            LOG.info("backpressure: publishers paused {} time(s), {}% of the last {} s (last cause: {})",
+                    episodesSinceReport, Math.round(100.0 * pausedNanos / window), window / 1_000_000_000L,
+                    lastCause);
+        }
+        reportStart = now;
+        episodesSinceReport = active ? 1 : 0;
+        pausedNanosSinceReport = 0;
+    }
+
+    /** Resumes every paused client and stops watching. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (active) {
+            active = false;
+            resumeAll();
+        }
+    }
+
+    private static final class Subscriber {
+        final String clientId;
+        volatile long lastUnderMark = System.nanoTime();
+        volatile boolean stalled;
+
+        Subscriber(String clientId) {
+            this.clientId = clientId;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.colmeia.broker.overload;
+
+import com.hivemq.bootstrap.ClientConnection;
+import com.hivemq.bootstrap.ClientState;
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.persistence.clientqueue.ClientQueuePersistence;
+import com.hivemq.persistence.connection.ConnectionPersistence;
+import io.netty.channel.Channel;
+import java.lang.reflect.Method;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two things backpressure needs and HiveMQ CE's extension SDK does not offer: a client's socket (to stop
+ * reading it) and the depth of a client's message queue. Both come from HiveMQ's own Guice injector, which
+ * {@code EmbeddedHiveMQ} keeps package-private; we run HiveMQ embedded, in our JVM, so we may reach it. Pinned
+ * to hivemq-community-edition-embedded 2025.5 (BackpressureTest fails if an upgrade moves these classes).
+ */
+public final class HiveMqInternals {
+
+    private final ConnectionPersistence connections;
+    private final ClientQueuePersistence queues;
+    /** {@code ClientQueuePersistence.size}; reflective because its Guava future type is not on our compile path. */
+    private final Method queueSize;
+
+    private HiveMqInternals(ConnectionPersistence connections, ClientQueuePersistence queues, Method queueSize) {
+        this.connections = connections;
+        this.queues = queues;
+        this.queueSize = queueSize;
+    }
+
+    /** Looks the services up in a started HiveMQ; fails with a clear message if this HiveMQ has no such thing. */
+    public static HiveMqInternals of(EmbeddedHiveMQ hivemq) {
+        try {
+            Method getInjector = hivemq.getClass().getDeclaredMethod("getInjector");
+            getInjector.setAccessible(true);
+            Object injector = getInjector.invoke(hivemq);
+            if (injector == null) {
+                throw new IllegalStateException("HiveMQ is not started");
+            }
+            // Guice is on HiveMQ's runtime path only: look it up by name, through its public interface
+            Class<?> injectorType = Class.forName("com.google.inject.Injector", false,
+                    hivemq.getClass().getClassLoader());
+            Method getInstance = injectorType.getMethod("getInstance", Class.class);
+            return new HiveMqInternals(
+                    (ConnectionPersistence) getInstance.invoke(injector, ConnectionPersistence.class),
+                    (ClientQueuePersistence) getInstance.invoke(injector, ClientQueuePersistence.class),
+                    ClientQueuePersistence.class.getMethod("size", String.class, boolean.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot reach HiveMQ's connection and queue services (needs"
+                    + " hivemq-community-edition-embedded 2025.5): " + e, e);
+        }
+    }
+
+    /**
+     * HiveMQ sends a subscriber at most this many unacknowledged messages (MQTT 3; MQTT 5 clients set their own
+     * Receive Maximum) and polls its queue in batches of that size. HiveMQ's 50 leaves a subscriber with delayed
+     * ACKs (MQTT.js, Nagle on) waiting ~40 ms per batch. Must be set before HiveMQ starts; JVM-wide.
+     */
+    public static void setInflightWindow(int messages) {
+        InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = messages;
+        InternalConfigurations.PUBLISH_POLL_BATCH_SIZE = messages;
+    }
+
+    /** The client's socket once it is authenticated (CONNACK on its way) and until it disconnects, else null. */
+    public Channel connectedChannel(String clientId) {
+        ClientConnection connection = connections.get(clientId);
+        if (connection == null) {
+            return null;
+        }
+        ClientState state = connection.getClientState();
+        if (state != ClientState.AUTHENTICATED && state != ClientState.RE_AUTHENTICATING) {
+            return null;
+        }
+        return connection.getChannel();
+    }
+
+    /** True while HiveMQ knows a connection of this client id (connecting, connected or being disconnected). */
+    public boolean known(String clientId) {
+        return connections.get(clientId) != null;
+    }
+
+    /** Messages queued for the client (not yet sent, or sent and not acknowledged); -1 when HiveMQ did not say. */
+    public int queueSize(String clientId) {
+        try {
+            Object size = ((Future<?>) queueSize.invoke(queues, clientId, false)).get(1, TimeUnit.SECONDS);
+            return size instanceof Integer n ? n : 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //
 //   node load.js sub --url mqtt://HOST:PORT --topic 'load/#' --qos 1 --idle 3s --max-time 60s
 //   node load.js pub --url mqtt://HOST:PORT --publishers 4 --qos 1 --rate 30000 --duration 10s --size 120
+//   node load.js idle --url mqtt://HOST:PORT --count 5000 --hold 120s
 //
 // Each prints one JSON line with its counts when done (sub: on idle/max time; pub: after --duration and the
 // last acknowledgement or --ack-wait). Payload: "<publisher>,<seq>,<send time ms>," padded to --size bytes.
@@ -51,8 +52,8 @@ function subscriber(o) {
     const maxMs = duration(o['max-time'] ?? '120s', 'max-time');
     const client = mqtt.connect(o.url, { clientId: o['client-id'] ?? `load-sub-${process.pid}`, clean: true,
         reconnectPeriod: 0, protocolVersion: 4, keepalive: 60 });
-    const next = new Map(); // publisher -> next expected sequence
-    const seen = new Map(); // publisher -> Set of out-of-order sequences (only filled on gaps)
+    const next = new Map(); // publisher -> highest sequence seen + 1
+    const missing = new Map(); // publisher -> Set of skipped sequences (a later arrival fills one in)
     let received = 0, unique = 0, duplicates = 0, outOfOrder = 0, first = 0, last = 0;
     const maxSamples = 2_000_000;
     const latencies = new Float64Array(maxSamples);
@@ -68,17 +69,17 @@ function subscriber(o) {
         lastAt = Date.now();
         if (samples < maxSamples) latencies[samples++] = t - Number(sent);
         const expected = next.get(p) ?? 0;
-        if (seq === expected) {
+        if (seq >= expected) {
+            if (seq > expected) {
+                let gaps = missing.get(p);
+                if (!gaps) missing.set(p, gaps = new Set());
+                for (let k = expected; k < seq && gaps.size < 5_000_000; k++) gaps.add(k);
+            }
             next.set(p, seq + 1);
             unique++;
-        } else if (seq > expected) {
-            outOfOrder++;
-            let set = seen.get(p);
-            if (!set) seen.set(p, set = new Set());
-            if (set.has(seq)) duplicates++; else { set.add(seq); unique++; }
         } else {
-            const set = seen.get(p);
-            if (set && !set.has(seq)) { set.add(seq); unique++; } else duplicates++;
+            const gaps = missing.get(p);
+            if (gaps && gaps.delete(seq)) { unique++; outOfOrder++; } else duplicates++;
         }
     });
     client.on('error', (e) => { disconnected = String(e.message || e); });
@@ -93,17 +94,12 @@ function subscriber(o) {
     const started = Date.now();
     const finish = () => {
         const sorted = latencies.subarray(0, samples).sort();
-        // per publisher, the highest sequence seen + 1 is what it must have sent at least
-        let highest = 0;
-        for (const [p, n] of next) {
-            let h = n;
-            const set = seen.get(p);
-            if (set) for (const s of set) h = Math.max(h, s + 1);
-            highest += h;
-        }
+        // per publisher, sequences below the highest one seen that never arrived
+        let gaps = 0;
+        for (const set of missing.values()) gaps += set.size;
         const seconds = last > first ? (last - first) / 1000 : 0;
         process.stdout.write(JSON.stringify({ role: 'sub', qos, received, unique, duplicates, outOfOrder,
-            publishers: next.size, gapsUpToHighest: highest - unique,
+            publishers: next.size, gaps,
             rate: seconds > 0 ? Math.round(unique / seconds) : 0, seconds,
             latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),
                 max: sorted.length ? sorted[sorted.length - 1] : null, samples },
@@ -198,8 +194,43 @@ function publishers(o) {
     setTimeout(() => { if (connected < count) fail(`only ${connected}/${count} publishers connected`); }, 15000).unref();
 }
 
+// Idle devices: plain TCP sockets that send an MQTT 3.1.1 CONNECT (keep alive 600 s) and then nothing, as cheap
+// for this process as a connection can be; prints "connected N" once every CONNACK arrived, holds until --hold.
+function idle(o) {
+    const net = require('net');
+    const count = int(o.count ?? '1000', 'count', 1, 19_000);
+    const holdMs = duration(o.hold ?? '120s', 'hold');
+    const { hostname, port } = new URL(o.url);
+    const sockets = [];
+    let acked = 0, failed = 0, started = 0;
+    const connectPacket = (id) => {
+        const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0x02, 0x58]),
+            Buffer.from([id.length >> 8, id.length & 0xff]), Buffer.from(id)]);
+        return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+    };
+    const openNext = () => {
+        // at most 200 handshakes at a time: a connection storm is another benchmark
+        while (started < count && started - acked - failed < 200) {
+            const id = `idle-${process.pid}-${started++}`;
+            const socket = net.connect({ host: hostname, port: Number(port) }, () => socket.write(connectPacket(id)));
+            socket.once('data', (d) => { if (d[0] === 0x20 && d[3] === 0) acked++; else failed++; check(); });
+            socket.on('error', () => { failed++; check(); });
+            sockets.push(socket);
+        }
+    };
+    const check = () => {
+        if (acked + failed === count) process.stdout.write(`connected ${acked} failed ${failed}\n`);
+        else openNext();
+    };
+    openNext();
+    const end = () => { sockets.forEach((s) => s.destroy()); process.exit(0); };
+    setTimeout(end, holdMs);
+    process.on('SIGTERM', end);
+}
+
 const opts = parseArgs(process.argv.slice(2));
 if (!opts.url) fail('--url mqtt://HOST:PORT is required');
 if (opts.mode === 'sub') subscriber(opts);
 else if (opts.mode === 'pub') publishers(opts);
-else fail("first argument must be 'sub' or 'pub'");
+else if (opts.mode === 'idle') idle(opts);
+else fail("first argument must be 'sub', 'pub' or 'idle'");

@@ -54,7 +54,8 @@ public final class BrokerReplica implements AutoCloseable {
     private static final Duration LISTENER_WAIT = Duration.ofSeconds(20);
     private static final String CONNECTIONS_GAUGE = "com.hivemq.networking.connections.current";
 
-    private static final Duration WARMUP_BUDGET = Duration.ofSeconds(20);
+    private static final Duration WARMUP_BUDGET = Duration.ofSeconds(10);
+    private static final long WARMUP_MIN_QUEUE = 10_000;
 
     private final BrokerConfig config;
     private final OverloadConfig overload;
@@ -167,7 +168,9 @@ public final class BrokerReplica implements AutoCloseable {
         backpressure.start(HiveMqInternals.of(hivemq));
         awaitListener();
         if (overload.warmupMessages() > 0) {
-            Warmup.run(config.mqtt().reachable(), config.nodeId(), overload.warmupMessages(), WARMUP_BUDGET);
+            // QoS 1 warm-up messages need room in the warm-up subscriber's queue
+            Warmup.run(config.mqtt().reachable(), config.nodeId(), overload.warmupMessages(), WARMUP_BUDGET,
+                    config.maxQueueSize() >= WARMUP_MIN_QUEUE);
         }
         ready.set(true);
         LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}, backpressure"

@@ -12,9 +12,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,15 +24,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Slows publishers down when the replica cannot deliver as fast as it receives, instead of queueing without
- * bound or acknowledging QoS 1/2 messages it will then drop. Every {@value #TICK_MS} ms it looks at the queue
- * of each connected QoS 1/2 subscriber and at the live heap; while a queue is over
- * {@link OverloadConfig#queueHighWater()} (until it is back under half of it) or the heap over its mark, it
- * stops reading the sockets of all other clients (Netty autoRead off): their PUBLISHes wait in their own TCP
- * buffers, so QoS 1/2 publishers get their PUBACKs later and QoS 0 publishers are slowed by TCP, with nothing
- * piling up here. Subscribers holding a QoS 1/2 subscription are never paused: reading their PUBACKs is what
- * drains the queues. A subscriber whose queue stays over the mark for {@link OverloadConfig#stallTimeout()}
- * counts as stalled and pauses nobody until it drains again: one stuck client must not stop the fleet (its
- * queue then fills up to --max-queue-size, and HiveMQ drops beyond it, counted).
+ * bound or acknowledging QoS 1/2 messages it will then drop. Every {@value #TICK_MS} ms it looks at three
+ * things: the task backlog of HiveMQ's network event loops (received PUBLISHes waiting to be processed), the
+ * queue of each connected QoS 1/2 subscriber, and the live heap. While one is over its mark (until it is back
+ * under a lower one), it stops reading the sockets of all other clients (Netty autoRead off): their PUBLISHes
+ * wait in their own TCP buffers, so QoS 1/2 publishers get their PUBACKs later and QoS 0 publishers are slowed
+ * by TCP, with nothing piling up here. Subscribers holding a QoS 1/2 subscription are never paused: reading
+ * their PUBACKs is what drains the queues. A subscriber whose queue stays over the mark for
+ * {@link OverloadConfig#stallTimeout()} counts as stalled and pauses nobody until it drains again: one stuck
+ * client must not stop the fleet (its queue then fills up to --max-queue-size, and HiveMQ drops beyond it,
+ * counted). QoS 0 messages for a subscriber slower than its publishers are dropped by HiveMQ's own per-client
+ * QoS 0 memory limit, and counted ({@code colmeia_broker_messages_dropped_total{reason="qos0_memory_exceeded"}}).
  */
 public final class Backpressure implements AutoCloseable {
 
@@ -40,7 +42,6 @@ public final class Backpressure implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Backpressure.class);
     private static final long RESCAN_EVERY_TICKS = 10;
     private static final long PRUNE_EVERY_TICKS = 100;
-    private static final long NEW_CLIENT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long FORCE_GC_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /**
@@ -54,12 +55,10 @@ public final class Backpressure implements AutoCloseable {
 
     private final OverloadConfig config;
     private final HeapWatch heap;
-    /** Connected clients (from the client initializer), with when they connected, pruned once they are gone. */
-    private final Map<String, Long> clients = new ConcurrentHashMap<>();
     /** Clients that subscribed with QoS 1 or 2 on their current connection. */
     private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
     /** Channels this class paused; touched by the tick thread only. */
-    private final Map<String, Channel> paused = new HashMap<>();
+    private final Set<Channel> paused = new HashSet<>();
     private final SubscribeInboundInterceptor subscribeWatch = this::onSubscribe;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "backpressure");
@@ -114,12 +113,10 @@ public final class Backpressure implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Tracks every client and its QoS 1/2 subscriptions; add it to every client. */
+    /** Tracks which clients subscribe with QoS 1 or 2 on their connection; add it to every client. */
     public ClientInitializer clientInitializer() {
         return (input, context) -> {
-            String clientId = input.getClientInformation().getClientId();
-            clients.put(clientId, System.nanoTime());
-            subscribers.remove(clientId); // a new connection: its subscriptions are seen again when it subscribes
+            subscribers.remove(input.getClientInformation().getClientId()); // seen again when it subscribes
             context.addSubscribeInboundInterceptor(subscribeWatch);
         };
     }
@@ -197,7 +194,7 @@ public final class Backpressure implements AutoCloseable {
             resumeAll();
         }
         if (ticks % PRUNE_EVERY_TICKS == 0) {
-            prune(now);
+            prune();
         }
         report(now);
     }
@@ -246,13 +243,10 @@ public final class Backpressure implements AutoCloseable {
     int backlog() {
         EventLoopGroup group = eventLoops;
         if (group == null) {
-            for (String clientId : clients.keySet()) {
-                Channel channel = internals.connectedChannel(clientId);
-                if (channel != null) {
-                    group = channel.eventLoop().parent(); // HiveMQ's worker loops, shared by every connection
-                    eventLoops = group;
-                    break;
-                }
+            for (Channel channel : internals.channels()) {
+                group = channel.eventLoop().parent(); // HiveMQ's worker loops, shared by every connection
+                eventLoops = group;
+                break;
             }
             if (group == null) {
                 return 0;
@@ -268,23 +262,20 @@ public final class Backpressure implements AutoCloseable {
     }
 
     private void pauseAll() {
-        for (String clientId : clients.keySet()) {
-            if (subscribers.containsKey(clientId)) {
-                continue; // its PUBACKs drain its queue, even a stalled one's
-            }
-            Channel channel = internals.connectedChannel(clientId);
-            if (channel == null) {
-                continue;
+        for (Channel channel : internals.channels()) {
+            String clientId = HiveMqInternals.connectedClientId(channel);
+            if (clientId == null || subscribers.containsKey(clientId)) {
+                continue; // not connected yet (HiveMQ switches reads itself then), or a QoS 1/2 subscriber
             }
             if (channel.config().isAutoRead()) {
                 channel.config().setAutoRead(false);
             }
-            paused.put(clientId, channel);
+            paused.add(channel);
         }
     }
 
     private void resumeAll() {
-        for (Channel channel : paused.values()) {
+        for (Channel channel : paused) {
             if (channel.isActive()) {
                 channel.config().setAutoRead(true);
             }
@@ -292,16 +283,9 @@ public final class Backpressure implements AutoCloseable {
         paused.clear();
     }
 
-    private void prune(long now) {
-        for (Iterator<Map.Entry<String, Long>> it = clients.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Long> e = it.next();
-            if (now - e.getValue() > NEW_CLIENT_GRACE_NANOS && !internals.known(e.getKey())) {
-                it.remove();
-                subscribers.remove(e.getKey());
-                paused.remove(e.getKey());
-            }
-        }
-        subscribers.keySet().removeIf(id -> !clients.containsKey(id));
+    private void prune() {
+        subscribers.keySet().removeIf(id -> !internals.known(id));
+        paused.removeIf(channel -> !channel.isActive());
     }
 
     private void report(long now) {

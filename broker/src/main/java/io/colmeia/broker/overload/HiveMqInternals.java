@@ -7,6 +7,7 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.persistence.clientqueue.ClientQueuePersistence;
 import com.hivemq.persistence.connection.ConnectionPersistence;
 import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
 import java.lang.reflect.Method;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +22,14 @@ public final class HiveMqInternals {
 
     private final ConnectionPersistence connections;
     private final ClientQueuePersistence queues;
+    private final ChannelGroup channels;
     /** {@code ClientQueuePersistence.size}; reflective because its Guava future type is not on our compile path. */
     private final Method queueSize;
 
-    private HiveMqInternals(ConnectionPersistence connections, ClientQueuePersistence queues, Method queueSize) {
+    private HiveMqInternals(ConnectionPersistence connections, ClientQueuePersistence queues, ChannelGroup channels,
+                            Method queueSize) {
         this.connections = connections;
+        this.channels = channels;
         this.queues = queues;
         this.queueSize = queueSize;
     }
@@ -46,6 +50,7 @@ public final class HiveMqInternals {
             return new HiveMqInternals(
                     (ConnectionPersistence) getInstance.invoke(injector, ConnectionPersistence.class),
                     (ClientQueuePersistence) getInstance.invoke(injector, ClientQueuePersistence.class),
+                    (ChannelGroup) getInstance.invoke(injector, ChannelGroup.class),
                     ClientQueuePersistence.class.getMethod("size", String.class, boolean.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot reach HiveMQ's connection and queue services (needs"
@@ -63,17 +68,21 @@ public final class HiveMqInternals {
         InternalConfigurations.PUBLISH_POLL_BATCH_SIZE = messages;
     }
 
-    /** The client's socket once it is authenticated (CONNACK on its way) and until it disconnects, else null. */
-    public Channel connectedChannel(String clientId) {
-        ClientConnection connection = connections.get(clientId);
+    /** Every client connection HiveMQ has open (its own channel group: no bookkeeping of ours per connection). */
+    public Iterable<Channel> channels() {
+        return channels;
+    }
+
+    /** The client id of a connection once it is authenticated (CONNACK on its way), else null. */
+    public static String connectedClientId(Channel channel) {
+        ClientConnection connection = channel.attr(ClientConnection.CHANNEL_ATTRIBUTE_NAME).get() instanceof
+                ClientConnection c ? c : null;
         if (connection == null) {
             return null;
         }
         ClientState state = connection.getClientState();
-        if (state != ClientState.AUTHENTICATED && state != ClientState.RE_AUTHENTICATING) {
-            return null;
-        }
-        return connection.getChannel();
+        return state == ClientState.AUTHENTICATED || state == ClientState.RE_AUTHENTICATING
+                ? connection.getClientId() : null;
     }
 
     /** True while HiveMQ knows a connection of this client id (connecting, connected or being disconnected). */

@@ -21,7 +21,7 @@ public record OverloadConfig(boolean backpressure, int queueHighWater, int heapP
     public static final int DEFAULT_HEAP_PERCENT = 70;
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_INFLIGHT_WINDOW = 1000;
-    public static final int DEFAULT_WARMUP_MESSAGES = 20_000;
+    public static final int DEFAULT_WARMUP_MESSAGES = 10_000;
 
     public OverloadConfig {
         if (queueHighWater < 10 || queueHighWater > 10_000_000) {

@@ -42,7 +42,7 @@ public class OverloadOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     public int inflightWindow;
 
-    @Option(names = "--warmup-messages", defaultValue = "20000", paramLabel = "N",
+    @Option(names = "--warmup-messages", defaultValue = "10000", paramLabel = "N",
             description = "Messages sent through the replica's own publish path at start, before /ready turns"
                     + " true, so the JIT has compiled it; 0 skips the warm-up (default: ${DEFAULT-VALUE}).")
     public int warmupMessages;

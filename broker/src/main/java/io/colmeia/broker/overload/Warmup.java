@@ -45,8 +45,12 @@ public final class Warmup {
         }
     }
 
-    /** Runs the warm-up within {@code budget}; never throws: a failed warm-up is reported, not fatal. */
-    public static Result run(HostPort mqtt, String nodeId, int messages, Duration budget) {
+    /**
+     * Runs the warm-up within {@code budget}; never throws: a failed warm-up is reported, not fatal. With
+     * {@code withQos1} false it sends QoS 0 only (a replica whose --max-queue-size is too small to queue a
+     * burst of QoS 1 messages for the warm-up subscriber).
+     */
+    public static Result run(HostPort mqtt, String nodeId, int messages, Duration budget, boolean withQos1) {
         long begin = System.nanoTime();
         long deadline = begin + budget.toNanos();
         String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
@@ -70,7 +74,7 @@ public final class Warmup {
             byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
             int packetId = 0;
             while (sent < messages && System.nanoTime() < deadline) {
-                boolean qos1 = (sent & 1) == 0;
+                boolean qos1 = withQos1 && (sent & 1) == 0;
                 if (qos1) {
                     long waitUntil = System.nanoTime() + 100_000_000L;
                     while (sent / 2 - acked.get() >= WINDOW && System.nanoTime() < Math.min(deadline, waitUntil)) {

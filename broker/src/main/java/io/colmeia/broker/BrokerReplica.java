@@ -128,7 +128,6 @@ public final class BrokerReplica implements AutoCloseable {
         List<ClientInitializer> perClient = new ArrayList<>();
         heap = new HeapWatch();
         backpressure = new Backpressure(overload, heap, registry);
-        perClient.add(backpressure.clientInitializer());
         for (ClientInitializer initializer : initializers) {
             perClient.add((input, context) -> {
                 if (!Warmup.isWarmupClient(input.getClientInformation().getClientId())) {
@@ -165,7 +164,7 @@ public final class BrokerReplica implements AutoCloseable {
         }
         HiveMqMetrics.export(hivemq.getMetricRegistry(), registry, config.nodeId());
         drops.install();
-        backpressure.start(HiveMqInternals.of(hivemq));
+        backpressure.start(HiveMqInternals.of(hivemq), services.subscriptions());
         awaitListener();
         if (overload.warmupMessages() > 0) {
             // QoS 1 warm-up messages need room in the warm-up subscriber's queue

@@ -1,10 +1,7 @@
 package io.colmeia.broker.overload;
 
-import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
-import com.hivemq.extension.sdk.api.interceptor.subscribe.parameter.SubscribeInboundInput;
-import com.hivemq.extension.sdk.api.interceptor.subscribe.parameter.SubscribeInboundOutput;
-import com.hivemq.extension.sdk.api.packets.subscribe.Subscription;
-import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
+import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +41,8 @@ public final class Backpressure implements AutoCloseable {
     private static final long PRUNE_EVERY_TICKS = 100;
     private static final long FORCE_GC_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long QOS_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long FORGET_RECEIVER_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
      * HiveMQ decodes a PUBLISH on the connection's event loop and queues its processing as a task on that same
      * loop; when processing is slower than decoding, these tasks pile up (a QoS 0 firehose filled a 128 MiB
@@ -55,11 +54,13 @@ public final class Backpressure implements AutoCloseable {
 
     private final OverloadConfig config;
     private final HeapWatch heap;
-    /** Clients that subscribed with QoS 1 or 2 on their current connection. */
+    /**
+     * Clients that are receiving messages now (found among all connections by their in-flight count, so nothing
+     * is kept per idle connection), with whether they hold a QoS 1/2 subscription.
+     */
     private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
     /** Channels this class paused; touched by the tick thread only. */
     private final Set<Channel> paused = new HashSet<>();
-    private final SubscribeInboundInterceptor subscribeWatch = this::onSubscribe;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "backpressure");
         t.setDaemon(true);
@@ -71,6 +72,7 @@ public final class Backpressure implements AutoCloseable {
     private final Counter pausedSeconds;
     private final Counter stalls;
     private volatile HiveMqInternals internals;
+    private volatile SubscriptionStore subscriptionStore;
     private volatile EventLoopGroup eventLoops;
     private volatile boolean active;
     private volatile int stalledNow;
@@ -113,27 +115,10 @@ public final class Backpressure implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Tracks which clients subscribe with QoS 1 or 2 on their connection; add it to every client. */
-    public ClientInitializer clientInitializer() {
-        return (input, context) -> {
-            subscribers.remove(input.getClientInformation().getClientId()); // seen again when it subscribes
-            context.addSubscribeInboundInterceptor(subscribeWatch);
-        };
-    }
-
-    private void onSubscribe(SubscribeInboundInput input, SubscribeInboundOutput output) {
-        for (Subscription subscription : input.getSubscribePacket().getSubscriptions()) {
-            if (subscription.getQos().getQosNumber() > 0) {
-                String clientId = input.getClientInformation().getClientId();
-                subscribers.computeIfAbsent(clientId, Subscriber::new);
-                return;
-            }
-        }
-    }
-
-    /** Starts watching (after HiveMQ started). */
-    public void start(HiveMqInternals hivemq) {
+    /** Starts watching (after HiveMQ started); {@code subscriptions} tells a receiver's subscription QoS. */
+    public void start(HiveMqInternals hivemq, SubscriptionStore subscriptions) {
         this.internals = hivemq;
+        this.subscriptionStore = subscriptions;
         if (!config.backpressure()) {
             LOG.info("backpressure is off: queues grow up to --max-queue-size and the heap is not watched");
             return;
@@ -160,6 +145,9 @@ public final class Backpressure implements AutoCloseable {
     void tick() {
         long now = System.nanoTime();
         ticks++;
+        if (ticks % RESCAN_EVERY_TICKS == 1) {
+            findReceivers(now);
+        }
         String queueCause = checkQueues(now);
         int backlog = backlog();
         boolean backlogHigh = backlog > (active ? BACKLOG_RESUME_TASKS : BACKLOG_PAUSE_TASKS);
@@ -199,11 +187,49 @@ public final class Backpressure implements AutoCloseable {
         report(now);
     }
 
+    /**
+     * Notes every connection with messages in flight to it (a receiving subscriber); one that holds a QoS 1/2
+     * subscription is never paused and its queue is watched. Receivers idle for a while are forgotten.
+     */
+    private void findReceivers(long now) {
+        for (Channel channel : internals.channels()) {
+            String clientId = HiveMqInternals.receivingClientId(channel);
+            if (clientId == null) {
+                continue;
+            }
+            Subscriber s = subscribers.computeIfAbsent(clientId, Subscriber::new);
+            s.lastReceiving = now;
+            if (now - s.qosCheckedAt > QOS_RECHECK_NANOS) {
+                s.qosCheckedAt = now;
+                lookUpQos(s);
+            }
+            if (s.reliable && paused.remove(channel)) {
+                channel.config().setAutoRead(true); // it must read its PUBACKs to drain its queue
+            }
+        }
+    }
+
+    private void lookUpQos(Subscriber s) {
+        try {
+            subscriptionStore.getSubscriptions(s.clientId).whenComplete((subscriptions, e) -> {
+                if (subscriptions != null) {
+                    s.reliable = subscriptions.stream().map(TopicSubscription::getQos)
+                            .anyMatch(q -> q.getQosNumber() > 0);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("subscriptions of {} not available: {}", s.clientId, e.toString());
+        }
+    }
+
     /** A description of the congested subscriber, or null when every connected QoS 1/2 subscriber keeps up. */
     private String checkQueues(long now) {
         String cause = null;
         int stalled = 0;
         for (Subscriber s : subscribers.values()) {
+            if (!s.reliable) {
+                continue; // QoS 0 only: HiveMQ bounds its queue in memory and drops (counted) beyond it
+            }
             int size = internals.queueSize(s.clientId);
             if (size < 0) {
                 continue;
@@ -264,7 +290,7 @@ public final class Backpressure implements AutoCloseable {
     private void pauseAll() {
         for (Channel channel : internals.channels()) {
             String clientId = HiveMqInternals.connectedClientId(channel);
-            if (clientId == null || subscribers.containsKey(clientId)) {
+            if (clientId == null || isReliableReceiver(clientId)) {
                 continue; // not connected yet (HiveMQ switches reads itself then), or a QoS 1/2 subscriber
             }
             if (channel.config().isAutoRead()) {
@@ -283,8 +309,15 @@ public final class Backpressure implements AutoCloseable {
         paused.clear();
     }
 
+    private boolean isReliableReceiver(String clientId) {
+        Subscriber s = subscribers.get(clientId);
+        return s != null && s.reliable;
+    }
+
     private void prune() {
-        subscribers.keySet().removeIf(id -> !internals.known(id));
+        long now = System.nanoTime();
+        subscribers.values().removeIf(s -> !internals.known(s.clientId)
+                || (now - s.lastReceiving > FORGET_RECEIVER_NANOS && now - s.lastUnderMark < FORGET_RECEIVER_NANOS));
         paused.removeIf(channel -> !channel.isActive());
     }
 
@@ -322,6 +355,9 @@ public final class Backpressure implements AutoCloseable {
     private static final class Subscriber {
         final String clientId;
         volatile long lastUnderMark = System.nanoTime();
+        volatile long lastReceiving = System.nanoTime();
+        volatile long qosCheckedAt = System.nanoTime() - QOS_RECHECK_NANOS - 1;
+        volatile boolean reliable;
         volatile boolean stalled;
 
         Subscriber(String clientId) {

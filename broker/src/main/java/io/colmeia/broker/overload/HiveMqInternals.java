@@ -85,6 +85,15 @@ public final class HiveMqInternals {
                 ? connection.getClientId() : null;
     }
 
+    /** The client id of a connection that has messages in flight to it (it is receiving), else null. */
+    public static String receivingClientId(Channel channel) {
+        if (!(channel.attr(ClientConnection.CHANNEL_ATTRIBUTE_NAME).get() instanceof ClientConnection connection)) {
+            return null;
+        }
+        java.util.concurrent.atomic.AtomicInteger inFlight = connection.getInFlightMessageCount();
+        return inFlight != null && inFlight.get() > 0 ? connection.getClientId() : null;
+    }
+
     /** True while HiveMQ knows a connection of this client id (connecting, connected or being disconnected). */
     public boolean known(String clientId) {
         return connections.get(clientId) != null;

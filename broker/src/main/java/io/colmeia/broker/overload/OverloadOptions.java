@@ -14,15 +14,17 @@ public class OverloadOptions {
     public enum Switch { on, off }
 
     @Option(names = "--backpressure", defaultValue = "on", paramLabel = "on|off",
-            description = "on: while a connected QoS 1/2 subscriber has more than --backpressure-queue messages"
-                    + " queued, or the live heap is over --backpressure-heap, stop reading other clients' sockets"
-                    + " (publishers are slowed by TCP, nothing acknowledged is dropped); off: queue up to"
-                    + " --max-queue-size and drop beyond it (default: ${DEFAULT-VALUE}).")
+            description = "on: while received messages pile up on the network threads, a connected QoS 1/2"
+                    + " subscriber is more than --backpressure-queue messages behind, or the live heap is over"
+                    + " --backpressure-heap, stop reading the other clients' sockets (publishers are slowed by TCP"
+                    + " instead of queued without bound); off: HiveMQ's own behaviour, queues up to --max-queue-size"
+                    + " and a heap that can fill up (default: ${DEFAULT-VALUE}).")
     public Switch backpressure;
 
     @Option(names = "--backpressure-queue", defaultValue = "1000", paramLabel = "N",
-            description = "Queued messages of a connected QoS 1/2 subscriber that pause publishers; they resume once"
-                    + " it is under half of it (default: ${DEFAULT-VALUE}).")
+            description = "Messages a connected QoS 1/2 subscriber may have queued beyond its --max-inflight window"
+                    + " before publishers are paused; they resume once it is under half of it. Keep --max-queue-size"
+                    + " well above --max-inflight plus this (default: ${DEFAULT-VALUE}).")
     public int queueHighWater;
 
     @Option(names = "--backpressure-heap", defaultValue = "70", paramLabel = "PERCENT",
@@ -32,8 +34,9 @@ public class OverloadOptions {
 
     @Option(names = "--stall-timeout", defaultValue = "10s", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
-            description = "A subscriber whose queue stays over --backpressure-queue this long counts as stalled and"
-                    + " no longer slows publishers (default: ${DEFAULT-VALUE}).")
+            description = "A subscriber whose queue stays over the --backpressure-queue mark this long counts as"
+                    + " stalled and no longer slows publishers; its queue then fills up to --max-queue-size"
+                    + " (default: ${DEFAULT-VALUE}).")
     public Duration stallTimeout;
 
     @Option(names = "--max-inflight", defaultValue = "1000", paramLabel = "N",

@@ -88,14 +88,15 @@ java_bin=java; [ -n "${JAVA_HOME:-}" ] && java_bin="$JAVA_HOME/bin/java"
 jcmd_bin=jcmd; [ -n "${JAVA_HOME:-}" ] && jcmd_bin="$JAVA_HOME/bin/jcmd"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-load.XXXXXX")
-pids=()
+pids=()      # long-lived: the targets
+running=()   # the load tool processes of the current run (emptied once they are waited for)
 cluster_dir=""
 cleanup() {
     local status=$?
     if [ -n "$cluster_dir" ]; then
         "$java_bin" -jar "$jar" down --dir "$cluster_dir" >/dev/null 2>&1 || true
     fi
-    for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${running[@]:-}" "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]:-}"; do
         [ -n "$pid" ] || continue
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -214,11 +215,11 @@ run_scenario() { # scenario target round
     local before_drops="" ; [ -n "${http_urls[$target]}" ] && before_drops=$(sum_over "$target" colmeia_broker_messages_dropped_total)
     node "$mqttjs/load.js" sub --url "${url[$target]}" --qos "$qos" --idle 5s --max-time 180s \
         --client-id "load-sub-$target-$round" >"$sub_out" 2>&1 &
-    local sub_pid=$!; pids+=("$sub_pid")
+    local sub_pid=$!; running=("$sub_pid")
     for _ in $(seq 1 200); do grep -q subscribed "$sub_out" && break; sleep 0.1; done
     node "$mqttjs/load.js" pub --url "${url[$target]}" --qos "$qos" --rate "$rate_arg" --duration "$dur" \
         --publishers "$publishers" --ack-wait 60s >"$pub_out" 2>&1 &
-    local pub_pid=$!; pids+=("$pub_pid")
+    local pub_pid=$!; running+=("$pub_pid")
     local live_max=0 unanswered=0 samples=0 v
     while kill -0 "$pub_pid" 2>/dev/null; do
         if [ -n "${http_urls[$target]}" ]; then
@@ -232,6 +233,7 @@ run_scenario() { # scenario target round
     done
     wait "$pub_pid" || true
     wait "$sub_pid" || true
+    running=()
     local after_drops="" episodes="" ; if [ -n "${http_urls[$target]}" ]; then
         after_drops=$(sum_over "$target" colmeia_broker_messages_dropped_total)
         episodes=$(sum_over "$target" colmeia_broker_backpressure_episodes_total)
@@ -296,13 +298,14 @@ idle_phase() { # target pid
     [ "$target" = replica ] && heap0=$(heap_used_kib "$pid")
     rss0=$(rss_kib "$pid")
     node "$mqttjs/load.js" idle --url "${url[$target]}" --count "$idle" --hold 600s >"$work/idle-$target.out" 2>&1 &
-    local idle_pid=$!; pids+=("$idle_pid")
+    local idle_pid=$!; running=("$idle_pid")
     for _ in $(seq 1 3000); do grep -q '^connected' "$work/idle-$target.out" && break; kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
     sleep 3
     rss1=$(rss_kib "$pid")
     [ "$target" = replica ] && heap1=$(heap_used_kib "$pid")
     local connected; connected=$(awk '/^connected/ {print $2}' "$work/idle-$target.out")
     kill -TERM "$idle_pid" 2>/dev/null || true; wait "$idle_pid" 2>/dev/null || true
+    running=()
     connected=${connected:-0}
     python3 - "$target" "$connected" "$rss0" "$rss1" "${heap0:-}" "${heap1:-}" >>"$results" <<'PY'
 import json, sys
@@ -334,6 +337,9 @@ if wants replica; then
     exited=false
     for _ in $(seq 1 600); do kill -0 "${pid_of[replica]}" 2>/dev/null || { exited=true; break; }; sleep 0.1; done
     t1=$(date +%s%N)
+    if $exited; then # it is gone: do not signal its pid again at the end
+        kept=(); for pid in "${pids[@]}"; do [ "$pid" = "${pid_of[replica]}" ] || kept+=("$pid"); done; pids=("${kept[@]}")
+    fi
     echo "{\"scenario\": \"sigterm\", \"target\": \"replica\", \"exited\": $exited, \"seconds\": $(python3 -c "print(round(($t1 - $t0) / 1e9, 1))")}" >>"$results"
     echo "sigterm  replica: $(tail -n 1 "$results")"
 fi

@@ -2,6 +2,7 @@ package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
 import io.colmeia.broker.overload.OverloadOptions;
+import io.colmeia.broker.overload.ShutdownWatchdog;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
@@ -176,7 +177,11 @@ public final class BrokerCommand implements Callable<Integer> {
                         peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer),
                 telemetryConfig(data));
         BrokerReplica replica = new BrokerReplica(config, overload.toConfig());
-        ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
+        ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, () -> {
+            // drain (--shutdown-grace), HiveMQ's stop (up to 30 s), the sink's flush: then halt, whatever hangs
+            ShutdownWatchdog.arm("broker " + nodeId, shutdownGrace.plus(Duration.ofMinutes(2)));
+            replica.close();
+        });
         try {
             replica.start();
         } catch (RuntimeException e) {

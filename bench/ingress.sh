@@ -28,6 +28,10 @@ loopback. Then:
      before and with the N connections, minus the idle baseline, divided by N.
   4. frozen replica: SIGSTOP the replica (the kernel still accepts TCP) and time until the ingress
      (/metrics colmeia_ingress_replica_healthy) and HAProxy (stats socket) mark it down; then SIGCONT.
+  5. nagle: QoS 1 at full speed with clients that leave Nagle on (`colmeia bench --no-tcp-nodelay`, like
+     MQTT.js / Node-RED), targets ingress, a second ingress with --tcp-quickack false, and direct. When
+     tshark is installed, the client side of both ingresses is captured on lo (port filter) and the delay
+     between a client's segment and the ingress's ACK of it is reported (tcp.analysis.ack_rtt).
 
 Options:
   --quick               short runs: warm-up 3s, 4 rounds of at most 5s / 100k messages per full-speed run
@@ -41,12 +45,14 @@ Options:
   --paced-rate N        total msg/s of the latency phase (default: 2000)
   --connections N       idle connections of the memory phase (default: 9000; each costs the proxy 2
                         file descriptors, the hard limit here is 20,000 per process)
-  --probe-interval D    ingress probe interval (default: 2s, the ingress default); HAProxy `inter`
-  --probe-timeout D     ingress probe timeout (default: 2s); HAProxy `timeout check`
+  --probe-interval D    ingress probe interval (default: 1s, the ingress default); HAProxy `inter`
+  --probe-timeout D     ingress probe timeout (default: 1500ms, the ingress default); HAProxy `timeout check`
   --probe-failures N    failures that mark a replica down (default: 2); HAProxy `fall`
-  --phases LIST         comma-separated from throughput,latency,memory,freeze (default: all)
+  --phases LIST         comma-separated from throughput,latency,memory,freeze,nagle (default: all)
   --no-haproxy          measure direct and ingress only
   --base-port P         first of the loopback ports used (default: 18850; uses P..P+7)
+  --ingress-java-opts S JVM options of the ingress (default: the recommended ones in docs/ingress.md,
+                        "-Xms64m -Xmx128m -XX:+UseSerialGC"; COLMEIA_INGRESS_JAVA_OPTS too)
   --out DIR             where the JSON reports and the summary go (default: bench/results)
   -h, --help            this help
 
@@ -58,8 +64,9 @@ quick=false
 rounds=""; duration=""; warmup=""; max_messages=""
 paced_rate=2000
 connections=9000
-probe_interval=2s; probe_timeout=2s; probe_failures=2
-phases="throughput,latency,memory,freeze"
+probe_interval=1s; probe_timeout=1500ms; probe_failures=2
+phases="throughput,latency,memory,freeze,nagle"
+ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC}
 with_haproxy=true
 base_port=18850
 out="$root/bench/results"
@@ -79,6 +86,7 @@ while [ $# -gt 0 ]; do
         --phases) phases="$2"; shift ;;
         --no-haproxy) with_haproxy=false ;;
         --base-port) base_port="$2"; shift ;;
+        --ingress-java-opts) ingress_java_opts="$2"; shift ;;
         --out) out="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/ingress.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
@@ -119,6 +127,7 @@ broker_host=127.0.1.51; ingress_host=127.0.1.52; haproxy_host=127.0.1.53; emu_ho
 broker_port=$base_port; broker_http=$((base_port + 1))
 ingress_port=$((base_port + 2)); ingress_http=$((base_port + 3))
 haproxy_port=$((base_port + 4)); emu_http=$((base_port + 5))
+noqa_host=127.0.1.55; noqa_port=$((base_port + 6)); noqa_http=$((base_port + 7))
 
 jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || { echo "bench/ingress.sh: $jar is missing; build it (./colmeia --help builds it)" >&2; exit 1; }
@@ -157,7 +166,8 @@ wait_for_port() { # host, port, seconds
     return 1
 }
 for hp in "$broker_host:$broker_port" "$broker_host:$broker_http" "$ingress_host:$ingress_port" \
-          "$ingress_host:$ingress_http" "$haproxy_host:$haproxy_port" "$emu_host:$emu_http"; do
+          "$ingress_host:$ingress_http" "$haproxy_host:$haproxy_port" "$emu_host:$emu_http" \
+          "$noqa_host:$noqa_port" "$noqa_host:$noqa_http"; do
     port_in_use "${hp%:*}" "${hp##*:}" && { echo "bench/ingress.sh: $hp is in use; pick --base-port" >&2; exit 1; }
 done
 
@@ -165,8 +175,10 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 heap_used_kib() { # live heap after a full GC
     timeout 30 "$jcmd_bin" "$1" GC.run >/dev/null 2>&1 || true
     sleep 1
-    timeout 30 "$jcmd_bin" "$1" GC.heap_info 2>/dev/null | awk '/ heap +total/ {
-        for (i = 1; i <= NF; i++) if ($i == "used" && !done) { v = $(i + 1); sub(/K,?$/, "", v); print v; done = 1 } }' || true
+    # G1: "garbage-first heap total .., used N K"; Serial/Parallel: one line per generation: sum them
+    timeout 30 "$jcmd_bin" "$1" GC.heap_info 2>/dev/null | awk '/(heap|generation|gen) +total/ {
+        for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); sum += v; found = 1 } }
+        END { if (found) print sum }' || true
 }
 metric() { # url, metric regex -> first value
     { curl -fsS --max-time 2 "$1" 2>/dev/null || true; } | awk -v re="$2" '$0 !~ /^#/ && $1 ~ re && !done {print $2; done = 1}'
@@ -196,7 +208,7 @@ for _ in $(seq 1 100); do curl -fsS "http://$broker_host:$broker_http/ready" >/d
 echo "replica: colmeia broker (in-memory, telemetry off) on $broker_host:$broker_port (pid $broker_pid)"
 
 # ---- the colmeia ingress ----
-"$java_bin" ${COLMEIA_JAVA_OPTS:--Xmx384m} -jar "$jar" ingress --node-id bench-ingress \
+"$java_bin" $ingress_java_opts -jar "$jar" ingress --node-id bench-ingress \
     --mqtt "$ingress_host:$ingress_port" --http "$ingress_host:$ingress_http" \
     --replicas "$broker_host:$broker_port" --max-connections $(( connections + 200 )) \
     --probe-interval "$probe_interval" --probe-timeout "$probe_timeout" --probe-failures "$probe_failures" \
@@ -206,7 +218,7 @@ pids+=("$ingress_pid")
 wait_for_port "$ingress_host" "$ingress_port" 120 || { echo "bench/ingress.sh: ingress did not start:" >&2; tail -n 30 "$work/ingress.log" >&2; exit 1; }
 for _ in $(seq 1 150); do curl -fsS "http://$ingress_host:$ingress_http/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fsS "http://$ingress_host:$ingress_http/ready" >/dev/null 2>&1 || { echo "bench/ingress.sh: ingress not ready (no healthy replica?)" >&2; tail -n 30 "$work/ingress.log" >&2; exit 1; }
-echo "ingress: colmeia ingress on $ingress_host:$ingress_port -> $broker_host:$broker_port (pid $ingress_pid)"
+echo "ingress: colmeia ingress on $ingress_host:$ingress_port -> $broker_host:$broker_port (pid $ingress_pid; JVM $ingress_java_opts)"
 
 # ---- HAProxy: reads the MQTT CONNECT, sticks on the client id, MQTT CONNECT/CONNACK check ----
 haproxy_pid=""
@@ -407,6 +419,65 @@ if has_phase freeze; then
     kill -CONT "$broker_pid"
     fmt() { [ -n "$1" ] && printf '%d.%01d s' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )) || echo "not within ${limit} s"; }
     note "freeze: probe interval $probe_interval, timeout $probe_timeout, $probe_failures failures: ingress marked the frozen replica down after $(fmt "$ti")$($with_haproxy && echo "; haproxy (same settings) after $(fmt "$th")")"
+fi
+
+# ---- Nagle-on clients: ingress (TCP_QUICKACK re-armed) vs ingress without it vs direct ----
+if has_phase nagle; then
+    echo
+    echo "=== nagle: clients with Nagle on (like MQTT.js / Node-RED) ==="
+    "$java_bin" $ingress_java_opts -jar "$jar" ingress --node-id bench-ingress-noqa \
+        --mqtt "$noqa_host:$noqa_port" --http "$noqa_host:$noqa_http" --replicas "$broker_host:$broker_port" \
+        --probe-interval "$probe_interval" --probe-timeout "$probe_timeout" --probe-failures "$probe_failures" \
+        --tcp-quickack false --log-level WARN >"$work/ingress-noqa.log" 2>&1 &
+    noqa_pid=$!
+    pids+=("$noqa_pid")
+    wait_for_port "$noqa_host" "$noqa_port" 120 || { echo "bench/ingress.sh: second ingress did not start" >&2; tail -n 20 "$work/ingress-noqa.log" >&2; exit 1; }
+    for _ in $(seq 1 150); do curl -fsS "http://$noqa_host:$noqa_http/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+    saved_targets=$targets; saved_pids=$target_pids
+    targets="ingress=$ingress_host:$ingress_port,ingress-noquickack=$noqa_host:$noqa_port,direct=$broker_host:$broker_port"
+    target_pids="ingress=$ingress_pid,ingress-noquickack=$noqa_pid,direct=$broker_pid"
+    run_bench nagle-qos1 throughput --qos 1 --sub-qos 1 --no-tcp-nodelay --max-messages "$max_messages"
+    capture=""
+    tshark_bin=$(command -v tshark || true)
+    if [ -n "$tshark_bin" ]; then
+        # wire evidence: a short separate run of both ingresses under capture (headers only, both client
+        # ports, at most 200 MB)
+        capture="$work/nagle.pcap"
+        timeout 120 "$tshark_bin" -q -i lo -s 96 -a filesize:200000 \
+            -f "tcp port $ingress_port or tcp port $noqa_port" -w "$capture" >"$work/tshark.log" 2>&1 &
+        tshark_pid=$!
+        pids+=("$tshark_pid")
+        sleep 2
+        targets="ingress=$ingress_host:$ingress_port,ingress-noquickack=$noqa_host:$noqa_port"
+        target_pids="ingress=$ingress_pid,ingress-noquickack=$noqa_pid"
+        saved_rounds=$rounds; saved_duration=$duration; saved_warmup=$warmup
+        rounds=1; duration=2s; warmup=1s
+        run_bench nagle-wire throughput --qos 1 --sub-qos 1 --no-tcp-nodelay --max-messages 30000
+        rounds=$saved_rounds; duration=$saved_duration; warmup=$saved_warmup
+    else
+        note "nagle: tshark is not installed (apt-get install -y tshark): no wire evidence this run"
+    fi
+    targets=$saved_targets; target_pids=$saved_pids
+    if [ -n "$capture" ]; then
+        kill -INT "$tshark_pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$tshark_pid" 2>/dev/null || break; sleep 0.2; done
+        # pure ACKs the ingress sent to clients: time since the client segment they acknowledge
+        for pair in "ingress:$ingress_port" "ingress-noquickack:$noqa_port"; do
+            name=${pair%%:*}; port=${pair##*:}
+            timeout 300 "$tshark_bin" -r "$capture" -Y "tcp.srcport == $port && tcp.len == 0 && tcp.analysis.ack_rtt" \
+                -T fields -e tcp.analysis.ack_rtt 2>/dev/null | python3 -c '
+import sys
+name = sys.argv[1]
+v = sorted(float(x) * 1000 for x in sys.stdin if x.strip())
+if not v:
+    print(f"nagle wire: {name}: no pure ACKs to clients captured"); sys.exit()
+q = lambda p: v[min(len(v) - 1, int(p * len(v)))]
+late = sum(1 for x in v if x >= 10)
+print(f"nagle wire: {name}: {len(v)} pure ACKs to clients; delay after the client segment p50 {q(0.5):.3f} ms, "
+      f"p99 {q(0.99):.3f} ms, max {v[-1]:.1f} ms; {late} ({100.0 * late / len(v):.1f}%) delayed >= 10 ms")
+' "$name" | tee -a "$summary"
+        done
+    fi
 fi
 
 echo

@@ -54,21 +54,22 @@ public final class IngressCommand implements Callable<Integer> {
             description = "How often --replicas-dns is resolved again (default: ${DEFAULT-VALUE}).")
     Duration replicasDnsInterval;
 
-    @Option(names = "--probe-interval", defaultValue = "2s", paramLabel = "DURATION",
+    @Option(names = "--probe-interval", defaultValue = "1s", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
             description = "Time between MQTT CONNECT/CONNACK health probes of each replica"
                     + " (default: ${DEFAULT-VALUE}).")
     Duration probeInterval;
 
-    @Option(names = "--probe-timeout", defaultValue = "2s", paramLabel = "DURATION",
+    @Option(names = "--probe-timeout", defaultValue = "1500ms", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
-            description = "Time a replica has to answer a probe with CONNACK, and to accept a relayed"
-                    + " connection (default: ${DEFAULT-VALUE}).")
+            description = "Time a replica has to answer a probe with CONNACK; a relayed connection gets this"
+                    + " but at least 10s to be accepted (default: ${DEFAULT-VALUE}).")
     Duration probeTimeout;
 
     @Option(names = "--probe-failures", defaultValue = "2", paramLabel = "N",
-            description = "Consecutive failed probes that mark a replica down; one success marks it up again."
-                    + " A refused relayed connection marks it down at once (default: ${DEFAULT-VALUE}).")
+            description = "Consecutive failed probes that mark a replica down (a failed probe is repeated at once);"
+                    + " one success marks it up again. A refused relayed connection marks it down at once"
+                    + " (default: ${DEFAULT-VALUE}).")
     int probeFailures;
 
     @Option(names = "--connect-timeout", defaultValue = "10s", paramLabel = "DURATION",
@@ -120,6 +121,19 @@ public final class IngressCommand implements Callable<Integer> {
                     + " their clients do not all reconnect at once (default: ${DEFAULT-VALUE}).")
     Duration drainSpread;
 
+    @Option(names = "--slow-start", defaultValue = "30s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "A replica that becomes healthy takes a linearly growing share of its new clients over"
+                    + " this time, so a cold one is not hit with full load; 0s turns it off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration slowStart;
+
+    @Option(names = "--tcp-quickack", defaultValue = "true", paramLabel = "BOOLEAN", arity = "0..1",
+            description = "Acknowledge client segments at once (Linux TCP_QUICKACK, re-armed after each small read), so"
+                    + " clients that leave Nagle on (MQTT.js, Node-RED) are not held by delayed ACKs"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean tcpQuickAck;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -127,7 +141,8 @@ public final class IngressCommand implements Callable<Integer> {
     IngressConfig config() {
         return new IngressConfig(nodeId, mqtt, http, replicas, replicasDns, replicasPort, replicasDnsInterval,
                 probeInterval, probeTimeout, probeFailures, connectTimeout, maxConnectSize, maxConnections,
-                maxConnectionsPerIp, connectionRatePerIp, idleTimeout, proxyProtocol, shutdownGrace, drainSpread)
+                maxConnectionsPerIp, connectionRatePerIp, idleTimeout, proxyProtocol, shutdownGrace, drainSpread,
+                slowStart, tcpQuickAck)
                 .validate();
     }
 

@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param replicasDns null when replicas come only from the static list
  * @param http        null for no status endpoint (tests only; the command always has one)
+ * @param slowStart   window over which a newly healthy replica is ramped in; zero for none
+ * @param tcpQuickAck re-arm TCP_QUICKACK on client sockets after each read (Linux epoll only)
  */
 public record IngressConfig(
         String nodeId,
@@ -30,7 +32,9 @@ public record IngressConfig(
         Duration idleTimeout,
         boolean proxyProtocol,
         Duration shutdownGrace,
-        Duration drainSpread) {
+        Duration drainSpread,
+        Duration slowStart,
+        boolean tcpQuickAck) {
 
     /** Smallest CONNECT limit accepted: a 3.1.1 CONNECT with a 23-byte client id and credentials fits. */
     public static final int MIN_CONNECT_SIZE = 128;
@@ -41,6 +45,19 @@ public record IngressConfig(
     public static final int HIGH_WATER_MARK = 64 * 1024;
     /** Healthy replicas tried for one client before it is refused. */
     public static final int MAX_BACKEND_ATTEMPTS = 3;
+    /**
+     * Least time a replica has to accept a relayed connection. A replica whose listen backlog overflows in a
+     * connection storm (e.g. every client of a lost replica reconnecting at once) drops SYNs, which the kernel
+     * retransmits after 1, 3 and 7 s: the connection is slow, not failed, and a client would have waited as
+     * long (MQTT clients allow 10–30 s for a connect). A frozen replica is caught by the probe, a dead one
+     * refuses at once.
+     */
+    public static final Duration MIN_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The backend connect timeout: the probe timeout, but at least {@link #MIN_BACKEND_CONNECT_TIMEOUT}. */
+    public Duration backendConnectTimeout() {
+        return probeTimeout.compareTo(MIN_BACKEND_CONNECT_TIMEOUT) > 0 ? probeTimeout : MIN_BACKEND_CONNECT_TIMEOUT;
+    }
 
     public IngressConfig {
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
@@ -52,8 +69,8 @@ public record IngressConfig(
     /** Defaults of the command, for tests and embedding: listen and status addresses and replicas given. */
     public static IngressConfig defaults(String nodeId, HostPort mqtt, HostPort http, List<HostPort> replicas) {
         return new IngressConfig(nodeId, mqtt, http, replicas, null, 1883, Duration.ofSeconds(10),
-                Duration.ofSeconds(2), Duration.ofSeconds(2), 2, Duration.ofSeconds(10), 65536, 9000, 0, 0,
-                Duration.ZERO, false, Duration.ofSeconds(30), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), Duration.ofMillis(1500), 2, Duration.ofSeconds(10), 65536, 9000, 0, 0,
+                Duration.ZERO, false, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(30), true);
     }
 
     public IngressConfig validate() {
@@ -95,6 +112,7 @@ public record IngressConfig(
         notNegative("--idle-timeout", idleTimeout);
         notNegative("--shutdown-grace", shutdownGrace);
         notNegative("--drain-spread", drainSpread);
+        notNegative("--slow-start", slowStart);
         return this;
     }
 

@@ -5,6 +5,7 @@ import io.colmeia.common.metrics.Metrics;
 import io.colmeia.ingress.balance.Replica;
 import io.colmeia.ingress.balance.ReplicaSelector;
 import io.colmeia.ingress.balance.ReplicaSet;
+import io.colmeia.ingress.balance.SlowStart;
 import io.colmeia.ingress.health.HealthChecker;
 import io.colmeia.ingress.health.ReplicaDiscovery;
 import io.colmeia.ingress.limit.ConnectionLimits;
@@ -32,6 +33,7 @@ public final class IngressNode implements AutoCloseable {
     private final ReplicaDiscovery discovery;
     private final HealthChecker health;
     private final IngressServer server;
+    private final ReplicaSelector selector;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private StatusServer status;
@@ -47,7 +49,8 @@ public final class IngressNode implements AutoCloseable {
                 config.replicasPort(), config.replicasDnsInterval(), resolver, health::probeSoon);
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.connectionRatePerIp(), System::nanoTime);
-        this.server = new IngressServer(config, new ReplicaSelector(replicas), metrics, limits, transport);
+        this.selector = new ReplicaSelector(replicas, new SlowStart(config.slowStart()), System::nanoTime);
+        this.server = new IngressServer(config, selector, metrics, limits, transport, health::probeSoon);
     }
 
     /** Starts everything with the JDK resolver and the best transport; throws on bad configuration. */
@@ -75,8 +78,8 @@ public final class IngressNode implements AutoCloseable {
     }
 
     private void registerReplica(Replica r) {
-        metrics.registerReplica(r.id(), r, Replica::healthy, Replica::activeConnections, Replica::totalConnections,
-                Replica::connectFailures);
+        metrics.registerReplica(r.id(), r, Replica::healthy, selector::weight, Replica::activeConnections,
+                Replica::totalConnections, Replica::connectFailures);
     }
 
     public boolean ready() {

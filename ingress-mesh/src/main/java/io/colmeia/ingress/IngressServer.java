@@ -2,6 +2,7 @@ package io.colmeia.ingress;
 
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.config.InvalidConfigurationException;
+import io.colmeia.ingress.balance.Replica;
 import io.colmeia.ingress.balance.ReplicaSelector;
 import io.colmeia.ingress.connect.ConnectReader;
 import io.colmeia.ingress.limit.AdmissionHandler;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ public final class IngressServer implements AutoCloseable {
     private final IngressMetrics metrics;
     private final ConnectionLimits limits;
     private final Transport transport;
+    private final Consumer<Replica> probeNow;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -50,13 +53,15 @@ public final class IngressServer implements AutoCloseable {
     private volatile Channel listener;
     private volatile HostPort boundAddress;
 
+    /** @param probeNow asks for an immediate health probe of a replica (a relayed connect timed out) */
     public IngressServer(IngressConfig config, ReplicaSelector selector, IngressMetrics metrics,
-                         ConnectionLimits limits, Transport transport) {
+                         ConnectionLimits limits, Transport transport, Consumer<Replica> probeNow) {
         this.config = config;
         this.selector = selector;
         this.metrics = metrics;
         this.limits = limits;
         this.transport = transport;
+        this.probeNow = probeNow;
         this.boss = transport.newGroup(1, new DefaultThreadFactory("ingress-accept", true));
         this.workers = transport.newGroup(Math.max(1, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("ingress-io", true));
@@ -68,9 +73,9 @@ public final class IngressServer implements AutoCloseable {
     }
 
     public void start() {
-        BackendSettings backendSettings = new BackendSettings(config.probeTimeout(), config.proxyProtocol(),
+        BackendSettings backendSettings = new BackendSettings(config.backendConnectTimeout(), config.proxyProtocol(),
                 config.idleTimeout(), IngressConfig.LOW_WATER_MARK, IngressConfig.HIGH_WATER_MARK,
-                IngressConfig.MAX_BACKEND_ATTEMPTS);
+                IngressConfig.MAX_BACKEND_ATTEMPTS, config.tcpQuickAck() && transport.epoll());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -86,9 +91,10 @@ public final class IngressServer implements AutoCloseable {
                         ch.pipeline().addLast("connect", new ConnectReader(config.maxConnectSize(),
                                 config.connectTimeout(), metrics));
                         ch.pipeline().addLast("backend", new BackendConnector(selector, transport,
-                                backendSettings, metrics, backends));
+                                backendSettings, metrics, backends, probeNow));
                     }
                 });
+        transport.relayChildOptions(bootstrap);
         try {
             listener = bootstrap.bind(config.mqtt().toSocketAddress()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
@@ -98,7 +104,8 @@ public final class IngressServer implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
-        LOG.info("ingress listening on {} ({} transport)", boundAddress, transport.name());
+        LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
+                config.tcpQuickAck() && transport.epoll() ? "re-armed after small client read batches" : "off");
     }
 
     public boolean listening() {

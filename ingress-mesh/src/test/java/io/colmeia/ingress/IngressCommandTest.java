@@ -34,8 +34,8 @@ class IngressCommandTest {
                 new HostPort("127.0.1.3", 1883));
         assertThat(c.replicasDns()).isNull();
         assertThat(c.replicasPort()).isEqualTo(1883);
-        assertThat(c.probeInterval()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(c.probeTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.probeInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.probeTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.probeFailures()).isEqualTo(2);
         assertThat(c.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.maxConnectSize()).isEqualTo(65536);
@@ -46,6 +46,9 @@ class IngressCommandTest {
         assertThat(c.proxyProtocol()).isFalse();
         assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.drainSpread()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.slowStart()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.tcpQuickAck()).isTrue();
+        assertThat(c).isEqualTo(IngressConfig.defaults(c.nodeId(), c.mqtt(), c.http(), c.replicas()));
     }
 
     @Test
@@ -63,12 +66,15 @@ class IngressCommandTest {
     void every_option_reads_its_environment_variable() {
         IngressConfig c = parse(Map.of("COLMEIA_REPLICAS_DNS", "tasks.broker", "COLMEIA_REPLICAS_PORT", "1884",
                 "COLMEIA_PROXY_PROTOCOL", "true", "COLMEIA_REPLICAS", "10.0.0.1:1883,10.0.0.2:1883",
-                "COLMEIA_PROBE_INTERVAL", "500ms")).config();
+                "COLMEIA_PROBE_INTERVAL", "500ms", "COLMEIA_SLOW_START", "0s", "COLMEIA_TCP_QUICKACK", "false"))
+                .config();
         assertThat(c.replicasDns()).isEqualTo("tasks.broker");
         assertThat(c.replicasPort()).isEqualTo(1884);
         assertThat(c.proxyProtocol()).isTrue();
         assertThat(c.replicas()).hasSize(2);
         assertThat(c.probeInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.slowStart()).isZero();
+        assertThat(c.tcpQuickAck()).isFalse();
     }
 
     @Test
@@ -91,6 +97,8 @@ class IngressCommandTest {
                 .config()).hasMessageStartingWith("--probe-failures:");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--replicas-port", "70000")
                 .config()).hasMessageStartingWith("--replicas-port:");
+        assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--slow-start", "-1s"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--slow-start");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "nonsense"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--replicas");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--connect-timeout", "soon"))

@@ -22,6 +22,8 @@ public final class Replica {
     private final AtomicLong connectFailures = new AtomicLong();
     private volatile InetSocketAddress socketAddress;
     private volatile boolean healthy;
+    /** System.nanoTime() of the last down → up transition: the start of its slow-start ramp. */
+    private volatile long healthySince;
     private volatile String lastDetail = "not probed yet";
 
     public Replica(HostPort address) {
@@ -80,7 +82,16 @@ public final class Replica {
         return false;
     }
 
-    /** Passive detection: a refused or timed-out backend connection marks the replica down at once. */
+    /**
+     * A relayed connection the replica did not accept in time: counted, but not a verdict (a busy replica's
+     * full backlog looks the same as a frozen one); the caller asks for a probe, which decides.
+     */
+    public void connectTimedOut(String detail) {
+        lastDetail = detail;
+        connectFailures.incrementAndGet();
+    }
+
+    /** Passive detection: a refused backend connection (nothing listens) marks the replica down at once. */
     public boolean markDown(String detail) {
         lastDetail = detail;
         connectFailures.incrementAndGet();
@@ -89,8 +100,26 @@ public final class Replica {
 
     private synchronized boolean setHealthy(boolean value) {
         boolean changed = healthy != value;
+        if (changed && value) {
+            healthySince = System.nanoTime();
+        }
         healthy = value;
         return changed;
+    }
+
+    /** When the replica last became healthy (System.nanoTime()); meaningful only while it is healthy. */
+    public long healthySince() {
+        return healthySince;
+    }
+
+    /** Moves the start of the slow-start ramp (tests stand in for the passing of time this way). */
+    public void healthySince(long nanos) {
+        healthySince = nanos;
+    }
+
+    /** Consecutive failed probes since the last success. */
+    public int consecutiveFailures() {
+        return consecutiveFailures.get();
     }
 
     /** True if the caller may start a probe (none is running); pair with {@link #probeFinished()}. */

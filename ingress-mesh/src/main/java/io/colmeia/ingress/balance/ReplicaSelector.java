@@ -3,6 +3,8 @@ package io.colmeia.ingress.balance;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * Orders the healthy replicas for one client: the first is where it goes; the rest are where it goes if
@@ -15,23 +17,51 @@ import java.util.List;
  *       session to find again): the least-loaded replica first (fewest connections relayed by this node),
  *       ties broken by rendezvous score of the client's IP address, so a burst of such clients from one
  *       device spreads by load while the choice stays deterministic.</li>
+ *   <li>Slow start ({@link SlowStart}): a replica that became healthy less than the window ago keeps its place
+ *       only for the share of clients its ramp admits (by a fixed hash of the client id; by chance for empty
+ *       ids); for the others it moves to the end of the order.</li>
  * </ul>
  */
 public final class ReplicaSelector {
 
     private final ReplicaSet replicas;
+    private final SlowStart slowStart;
+    private final LongSupplier clock;
 
     public ReplicaSelector(ReplicaSet replicas) {
+        this(replicas, SlowStart.NONE, System::nanoTime);
+    }
+
+    public ReplicaSelector(ReplicaSet replicas, SlowStart slowStart, LongSupplier clock) {
         this.replicas = replicas;
+        this.slowStart = slowStart;
+        this.clock = clock;
     }
 
     public List<Replica> candidates(String clientId, String clientAddress) {
-        List<Replica> healthy = replicas.healthy();
-        return order(healthy, clientId, clientAddress);
+        return order(replicas.healthy(), clientId, clientAddress, slowStart, clock.getAsLong());
     }
 
-    /** Pure ordering, exposed for tests. */
+    /**
+     * The share of new clients a replica takes now compared with a fully ramped one: 0 when down, its ramp
+     * weight while slow start holds it back, else 1. For the {@code replica_weight} metric.
+     */
+    public double weight(Replica replica) {
+        if (!replica.healthy()) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        return slowStart.active(replicas.healthy(), now) ? slowStart.weight(replica, now) : 1;
+    }
+
+    /** Pure ordering without slow start, exposed for tests. */
     public static List<Replica> order(List<Replica> healthy, String clientId, String clientAddress) {
+        return order(healthy, clientId, clientAddress, SlowStart.NONE, 0);
+    }
+
+    /** Pure ordering at time {@code now} (System.nanoTime() scale), exposed for tests. */
+    public static List<Replica> order(List<Replica> healthy, String clientId, String clientAddress,
+                                      SlowStart slowStart, long now) {
         List<Replica> ordered = new ArrayList<>(healthy);
         if (!clientId.isEmpty()) {
             ordered.sort(Comparator.comparingLong((Replica r) -> RendezvousHash.score(clientId, r.id())).reversed()
@@ -43,6 +73,19 @@ public final class ReplicaSelector {
                             .reversed())
                     .thenComparing(Replica::id));
         }
-        return ordered;
+        if (!slowStart.active(ordered, now)) {
+            return ordered;
+        }
+        List<Replica> admitted = new ArrayList<>(ordered.size());
+        List<Replica> heldBack = new ArrayList<>(1);
+        for (Replica r : ordered) {
+            double weight = slowStart.weight(r, now);
+            boolean admits = clientId.isEmpty()
+                    ? weight >= 1 || ThreadLocalRandom.current().nextDouble() < weight
+                    : SlowStart.admits(clientId, r, weight);
+            (admits ? admitted : heldBack).add(r);
+        }
+        admitted.addAll(heldBack);
+        return admitted;
     }
 }

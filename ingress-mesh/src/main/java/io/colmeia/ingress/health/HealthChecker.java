@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * blocking, so they run on their own small thread pool, never on an event loop; at most one probe per
  * replica runs at a time, so a frozen replica (SIGSTOP: the kernel still accepts TCP, nothing answers) costs
  * one thread for at most the probe timeout and is marked down after the configured number of failures.
+ *
+ * <p>A failed probe of a healthy replica is repeated at once rather than after the interval, so the failures
+ * that mark it down follow each other: a frozen replica is out about interval + failures × timeout after it
+ * froze at worst, while a single slow answer (a GC pause) still does not take it out.
  */
 public final class HealthChecker implements AutoCloseable {
 
@@ -69,6 +73,7 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void probe(Replica replica) {
+        boolean confirm = false;
         try {
             replica.resolve();
             MqttProbe.Result result = MqttProbe.probe(replica.address(), probeClientId, timeout);
@@ -80,11 +85,17 @@ public final class HealthChecker implements AutoCloseable {
                     LOG.warn("replica {} is DOWN: {}", replica.id(), result.detail());
                 }
             }
+            confirm = !result.healthy() && replica.healthy();
         } catch (RuntimeException e) {
             replica.recordProbe(false, e.toString(), failuresToMarkDown);
             LOG.warn("probe of replica {} failed unexpectedly: {}", replica.id(), e.toString());
         } finally {
             replica.probeFinished();
+        }
+        if (confirm) {
+            LOG.info("probe of healthy replica {} failed ({} of {}): probing again now", replica.id(),
+                    replica.consecutiveFailures(), failuresToMarkDown);
+            probeSoon(replica);
         }
     }
 

@@ -110,15 +110,21 @@ public final class IngressMetrics {
     }
 
     /**
-     * Meters of one replica: health (1/0), active and total proxied connections, failed backend connects.
+     * Meters of one replica: health (1/0), slow-start weight (0..1), active and total proxied connections,
+     * failed backend connects.
      * {@code replica} is the label value; the functions are applied to {@code state} at scrape. Micrometer
      * holds {@code state} weakly, so it must be an object the caller keeps (the replica itself).
      */
-    public <T> void registerReplica(String replica, T state, Predicate<T> healthy, ToDoubleFunction<T> active,
-                                    ToDoubleFunction<T> total, ToDoubleFunction<T> connectFailures) {
+    public <T> void registerReplica(String replica, T state, Predicate<T> healthy, ToDoubleFunction<T> weight,
+                                    ToDoubleFunction<T> active, ToDoubleFunction<T> total,
+                                    ToDoubleFunction<T> connectFailures) {
         replicaMeters.computeIfAbsent(replica, r -> List.of(
                 Gauge.builder("colmeia_ingress_replica_healthy", state, s -> healthy.test(s) ? 1 : 0)
                         .tag("replica", r).description("1 when the replica passed its MQTT health probe, else 0")
+                        .register(registry),
+                Gauge.builder("colmeia_ingress_replica_weight", state, weight)
+                        .tag("replica", r).description("Share of its new clients the replica takes now: 0 down,"
+                                + " rising from 0 to 1 during slow start, 1 fully ramped")
                         .register(registry),
                 Gauge.builder("colmeia_ingress_replica_connections_active", state, active)
                         .tag("replica", r).description("Client connections currently relayed to the replica")

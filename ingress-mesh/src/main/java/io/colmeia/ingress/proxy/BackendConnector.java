@@ -13,39 +13,50 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns a client's {@link ConnectRequest} into a relay: picks the replica ({@link ReplicaSelector}), opens the
  * backend connection on the client's own event loop, sends the optional PROXY header and the bytes already
- * read, then hands both channels to {@link RelayHandler}s and lets bytes flow. A replica that refuses or does
- * not accept in time is marked down at once (passive health) and the next candidate is tried. When no
+ * read, then hands both channels to {@link RelayHandler}s and lets bytes flow. A replica that refuses is marked
+ * down at once (passive health); one that does not accept in time is probed at once (a full backlog in a
+ * connection storm is not a failure); either way the next candidate is tried. When no
  * replica can take the client, it gets a CONNACK "server unavailable" in its own protocol version.
  */
 public final class BackendConnector extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnector.class);
+    /** The backend's pipeline starts empty; its relay handler is added once both sides are ready. */
+    private static final ChannelInboundHandlerAdapter NO_HANDLER = new Shareable();
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Shareable extends ChannelInboundHandlerAdapter {
+    }
 
     private final ReplicaSelector selector;
     private final Transport transport;
     private final BackendSettings settings;
     private final IngressMetrics metrics;
     private final ChannelGroup backends;
+    private final Consumer<Replica> probeNow;
     private ConnectRequest pending;
 
     public BackendConnector(ReplicaSelector selector, Transport transport, BackendSettings settings,
-                            IngressMetrics metrics, ChannelGroup backends) {
+                            IngressMetrics metrics, ChannelGroup backends, Consumer<Replica> probeNow) {
         this.selector = selector;
         this.transport = transport;
         this.settings = settings;
         this.metrics = metrics;
         this.backends = backends;
+        this.probeNow = probeNow;
     }
 
     @Override
@@ -82,7 +93,8 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
                         settings.connectTimeout().toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()))
-                .handler(new ChannelInboundHandlerAdapter());
+                .handler(NO_HANDLER);
+        transport.relayOptions(bootstrap);
         bootstrap.connect(replica.socketAddress()).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 if (pending == null || !ctx.channel().isActive()) {
@@ -94,7 +106,12 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
                 return;
             }
             String detail = "connect failed: " + f.cause().getMessage();
-            if (replica.markDown(detail)) {
+            if (f.cause() instanceof ConnectTimeoutException) {
+                replica.connectTimedOut(detail);
+                metrics.warnRateLimited("connect-timeout:" + replica.id(), "replica " + replica.id()
+                        + " did not accept a relayed connection in time (" + detail + "); probing it now");
+                probeNow.accept(replica);
+            } else if (replica.markDown(detail)) {
                 LOG.warn("replica {} is DOWN: {}", replica.id(), detail);
             }
             tryConnect(ctx, candidates, index + 1);
@@ -108,15 +125,14 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
         replica.connectionOpened();
         client.closeFuture().addListener(f -> replica.connectionClosed());
         backends.add(backend);
-        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics));
         client.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()));
-        IdleTimeout idle = IdleTimeout.of(
+        IdleTimeout idle = IdleTimeout.start(client,
                 IdleTimeout.limit(settings.idleTimeout(), request.connect().keepAliveSeconds()), metrics);
-        if (idle != null) {
-            ctx.pipeline().addBefore(ctx.name(), "idle", idle);
-        }
-        ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics));
+        backend.pipeline().addLast("relay", new RelayHandler(client, RelayHandler.Direction.TO_CLIENT, metrics,
+                false, idle));
+        ctx.pipeline().replace(this, "relay", new RelayHandler(backend, RelayHandler.Direction.TO_BROKER, metrics,
+                settings.tcpQuickAck(), idle));
         if (settings.proxyProtocol()) {
             backend.write(ProxyProtocolV2.header(backend.alloc(), client.remoteAddress(), client.localAddress()),
                     backend.voidPromise());

@@ -13,33 +13,44 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * when the peer's outbound buffer passes its high water mark (it cannot send as fast as we read), reading on
  * this side stops (autoRead off) until the peer drains below the low water mark. So a slow reader on either
  * side makes the fast side wait in its own kernel buffers, and the ingress holds at most about one water mark
- * plus one read per direction. Writes are flushed once per read batch. When either side closes, the other is
- * closed after what was already read has been flushed to it.
+ * plus one read per direction. Writes are flushed once per read batch (one write system call per batch, not per
+ * packet). On the client's socket, TCP_QUICKACK is re-armed after each read batch when asked
+ * ({@link Transport#quickAck}), so a client with Nagle on is never held by our delayed ACK. When either side
+ * closes, the other is closed after what was already read has been flushed to it.
  */
 public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** Which way this handler copies, for the byte counters. */
     public enum Direction { TO_BROKER, TO_CLIENT }
 
+    /** Read batches smaller than this re-arm TCP_QUICKACK (when enabled). */
+    static final int QUICKACK_MAX_BATCH = 1024;
+
     private final Channel peer;
     private final Direction direction;
     private final IngressMetrics metrics;
+    private final boolean quickAck;
+    private final IdleTimeout idle;
+    /** Bytes read in the current read batch (event-loop confined). */
+    private int batchBytes;
 
-    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics) {
+    /**
+     * @param quickAck re-arm TCP_QUICKACK on the channel this handler reads from after every read batch
+     * @param idle     the relay's idle watch, told of every read batch; null for none
+     */
+    public RelayHandler(Channel peer, Direction direction, IngressMetrics metrics, boolean quickAck,
+                        IdleTimeout idle) {
         this.peer = peer;
         this.direction = direction;
         this.metrics = metrics;
+        this.quickAck = quickAck;
+        this.idle = idle;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf data) {
-            int bytes = data.readableBytes();
-            if (direction == Direction.TO_BROKER) {
-                metrics.relayedToBroker(bytes);
-            } else {
-                metrics.relayedToClient(bytes);
-            }
+            batchBytes += data.readableBytes();
         }
         peer.write(msg, peer.voidPromise());
         if (!peer.isWritable() && ctx.channel().config().isAutoRead()) {
@@ -51,6 +62,22 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
+        int bytes = batchBytes;
+        batchBytes = 0;
+        if (direction == Direction.TO_BROKER) {
+            metrics.relayedToBroker(bytes);
+        } else {
+            metrics.relayedToClient(bytes);
+        }
+        if (idle != null) {
+            idle.touch();
+        }
+        // Only small batches need it: a client that waits on our ACK (Nagle) has sent one small packet and
+        // holds the rest. Large batches get ACKs anyway (one per two full segments), and skipping the
+        // setsockopt there saves a system call and an ACK packet per batch at full speed.
+        if (quickAck && bytes < QUICKACK_MAX_BATCH) {
+            Transport.quickAck(ctx.channel());
+        }
         ctx.fireChannelReadComplete();
     }
 
@@ -65,6 +92,9 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idle != null) {
+            idle.stop();
+        }
         closeOnFlush(peer);
     }
 

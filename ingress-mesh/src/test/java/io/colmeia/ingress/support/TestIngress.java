@@ -25,6 +25,8 @@ public final class TestIngress {
     public Duration shutdownGrace = Duration.ofSeconds(1);
     public Duration drainSpread = Duration.ofMillis(200);
     public boolean withHttp = false;
+    public Duration slowStart = Duration.ZERO;
+    public boolean tcpQuickAck = true;
     public Transport transport = Transport.best();
 
     public static TestIngress on(String host, List<HostPort> replicas) {
@@ -37,7 +39,8 @@ public final class TestIngress {
     public IngressConfig config() {
         return new IngressConfig(nodeId, FreePorts.on(host), withHttp ? FreePorts.on(host) : null, replicas, null,
                 1883, Duration.ofSeconds(10), probeInterval, probeTimeout, probeFailures, connectTimeout,
-                maxConnectSize, maxConnections, 0, 0, idleTimeout, proxyProtocol, shutdownGrace, drainSpread);
+                maxConnectSize, maxConnections, 0, 0, idleTimeout, proxyProtocol, shutdownGrace, drainSpread,
+                slowStart, tcpQuickAck);
     }
 
     /** Starts the node (retrying once if the free port was taken meanwhile). */

@@ -11,12 +11,14 @@ import io.netty.channel.group.ChannelGroup;
 import java.lang.reflect.Method;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The two things backpressure needs and HiveMQ CE's extension SDK does not offer: a client's socket (to stop
- * reading it) and the depth of a client's message queue. Both come from HiveMQ's own Guice injector, which
+ * What backpressure needs and HiveMQ CE's extension SDK does not offer: every client socket (to stop reading
+ * it), whether a client has messages in flight, and the depth of a client's message queue. They come from
+ * HiveMQ's own Guice injector (its channel group, connection registry and client-queue persistence), which
  * {@code EmbeddedHiveMQ} keeps package-private; we run HiveMQ embedded, in our JVM, so we may reach it. Pinned
- * to hivemq-community-edition-embedded 2025.5 (BackpressureTest fails if an upgrade moves these classes).
+ * to hivemq-community-edition-embedded 2025.5: a replica fails to start, naming this, if an upgrade moves them.
  */
 public final class HiveMqInternals {
 
@@ -90,7 +92,7 @@ public final class HiveMqInternals {
         if (!(channel.attr(ClientConnection.CHANNEL_ATTRIBUTE_NAME).get() instanceof ClientConnection connection)) {
             return null;
         }
-        java.util.concurrent.atomic.AtomicInteger inFlight = connection.getInFlightMessageCount();
+        AtomicInteger inFlight = connection.getInFlightMessageCount();
         return inFlight != null && inFlight.get() > 0 ? connection.getClientId() : null;
     }
 

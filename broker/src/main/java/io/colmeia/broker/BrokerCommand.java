@@ -2,6 +2,8 @@ package io.colmeia.broker;
 
 import io.colmeia.broker.cluster.ClusterConfig;
 import io.colmeia.broker.security.SecurityOptions;
+import io.colmeia.broker.overload.OverloadOptions;
+import io.colmeia.broker.overload.ShutdownWatchdog;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.common.config.CommonOptions;
 import io.colmeia.common.config.Converters;
@@ -158,6 +160,9 @@ public final class BrokerCommand implements Callable<Integer> {
     PersistenceOptions persistenceOptions = new PersistenceOptions();
 
     @Mixin
+    OverloadOptions overload = new OverloadOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions();
 
     @Spec
@@ -175,8 +180,12 @@ public final class BrokerCommand implements Callable<Integer> {
                 new ClusterConfig(cluster, peers.stream().filter(Objects::nonNull).toList(), peersDns, peersPort,
                         peersDnsInterval, clusterHeartbeat, clusterTimeout, clusterBuffer),
                 telemetryConfig(data), securityOptions.toConfig());
-        BrokerReplica replica = new BrokerReplica(config);
-        ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, replica::close);
+        BrokerReplica replica = new BrokerReplica(config, overload.toConfig());
+        ShutdownSignal signal = new ShutdownSignal("broker " + nodeId, () -> {
+            // drain (--shutdown-grace), HiveMQ's stop (up to 30 s), the sink's flush: then halt, whatever hangs
+            ShutdownWatchdog.arm("broker " + nodeId, shutdownGrace.plus(Duration.ofMinutes(2)));
+            replica.close();
+        });
         try {
             replica.start();
         } catch (RuntimeException e) {

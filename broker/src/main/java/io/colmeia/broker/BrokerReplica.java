@@ -15,6 +15,11 @@ import io.colmeia.broker.hivemq.HiveMqConfigFile;
 import io.colmeia.broker.metrics.DroppedMessages;
 import io.colmeia.broker.metrics.HiveMqMetrics;
 import io.colmeia.broker.security.Security;
+import io.colmeia.broker.overload.Backpressure;
+import io.colmeia.broker.overload.HeapWatch;
+import io.colmeia.broker.overload.HiveMqInternals;
+import io.colmeia.broker.overload.OverloadConfig;
+import io.colmeia.broker.overload.Warmup;
 import io.colmeia.broker.telemetry.TelemetryConfig;
 import io.colmeia.broker.telemetry.TelemetryTap;
 import io.colmeia.common.config.InvalidConfigurationException;
@@ -50,7 +55,11 @@ public final class BrokerReplica implements AutoCloseable {
     private static final Duration LISTENER_WAIT = Duration.ofSeconds(20);
     private static final String CONNECTIONS_GAUGE = "com.hivemq.networking.connections.current";
 
+    private static final Duration WARMUP_BUDGET = Duration.ofSeconds(10);
+    private static final long WARMUP_MIN_QUEUE = 10_000;
+
     private final BrokerConfig config;
+    private final OverloadConfig overload;
     private final PrometheusMeterRegistry registry;
     private final ConnectionGate gate;
     private final AtomicBoolean ready = new AtomicBoolean();
@@ -63,9 +72,16 @@ public final class BrokerReplica implements AutoCloseable {
     private final BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks;
     private TelemetrySink sink;
     private Security security;
+    private HeapWatch heap;
+    private Backpressure backpressure;
 
     public BrokerReplica(BrokerConfig config) {
-        this(config, MongoTelemetrySink::start);
+        this(config, OverloadConfig.defaults());
+    }
+
+    /** A replica with its own backpressure, in-flight window and warm-up settings. */
+    public BrokerReplica(BrokerConfig config, OverloadConfig overload) {
+        this(config, overload, MongoTelemetrySink::start);
     }
 
     /**
@@ -73,7 +89,13 @@ public final class BrokerReplica implements AutoCloseable {
      * {@link MongoTelemetrySink#start}: for embedding, and for tests of what clients see when the sink refuses.
      */
     public BrokerReplica(BrokerConfig config, BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks) {
+        this(config, OverloadConfig.defaults(), sinks);
+    }
+
+    public BrokerReplica(BrokerConfig config, OverloadConfig overload,
+                         BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks) {
         this.config = config;
+        this.overload = overload;
         this.sinks = sinks;
         this.registry = Metrics.create("broker", config.nodeId());
         this.gate = new ConnectionGate(registry);
@@ -107,8 +129,22 @@ public final class BrokerReplica implements AutoCloseable {
         if (cluster != null) {
             initializers.add(cluster.clientInitializer());
         }
+        // the warm-up's own clients get no tap and no forwarder: nothing of the warm-up is stored or leaves;
+        // the ACL guard (first) applies to every client
+        List<ClientInitializer> perClient = new ArrayList<>();
+        perClient.add(initializers.get(0));
+        heap = new HeapWatch();
+        backpressure = new Backpressure(overload, heap, registry);
+        for (ClientInitializer initializer : initializers.subList(1, initializers.size())) {
+            perClient.add((input, context) -> {
+                if (!Warmup.isWarmupClient(input.getClientInformation().getClientId())) {
+                    initializer.initialize(input, context);
+                }
+            });
+        }
+        HiveMqInternals.setInflightWindow(overload.inflightWindow());
         ColmeiaExtension extension = new ColmeiaExtension(security.authenticator(), security.authorizers(),
-                initializers);
+                perClient);
         hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(data)
@@ -139,12 +175,20 @@ public final class BrokerReplica implements AutoCloseable {
         drops.install();
         security.logPosture(config.security().tls() == null ? List.of(config.mqtt())
                 : List.of(config.mqtt(), config.security().tls().address()));
+        backpressure.start(HiveMqInternals.of(hivemq), services.subscriptions());
         awaitListener();
+        if (overload.warmupMessages() > 0) {
+            // QoS 1 warm-up messages need room in the warm-up subscriber's queue
+            Warmup.run(config.mqtt().reachable(), config.nodeId(), overload.warmupMessages(), WARMUP_BUDGET,
+                    config.maxQueueSize() >= WARMUP_MIN_QUEUE);
+        }
         ready.set(true);
-        LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}",
-                config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), config.mqtt(),
-                config.persistence(), config.maxQueueSize(), telemetry.enabled()
-                        ? "on (filters " + telemetry.filters() + ", ack=" + telemetry.ack() + ")" : "off");
+        LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}, backpressure"
+                        + " {}", config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+                config.mqtt(), config.persistence(), config.maxQueueSize(), telemetry.enabled()
+                        ? "on (filters " + telemetry.filters() + ", ack=" + telemetry.ack() + ")" : "off",
+                overload.backpressure() ? "on (queue " + overload.queueHighWater() + ", heap "
+                        + overload.heapPercent() + "%)" : "off");
     }
 
     public boolean isReady() {
@@ -168,6 +212,9 @@ public final class BrokerReplica implements AutoCloseable {
         ready.set(false);
         gate.drain();
         try {
+            if (backpressure != null) {
+                backpressure.close(); // read every socket again, so clients see their DISCONNECT and go
+            }
             if (cluster != null) {
                 cluster.close();
             }
@@ -200,6 +247,9 @@ public final class BrokerReplica implements AutoCloseable {
             }
             if (drops != null) {
                 drops.stop();
+            }
+            if (heap != null) {
+                heap.close();
             }
             if (status != null) {
                 status.close();

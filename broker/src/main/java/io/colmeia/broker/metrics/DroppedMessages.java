@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.colmeia.broker.overload.Warmup;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
@@ -68,6 +69,9 @@ public final class DroppedMessages extends AppenderBase<ILoggingEvent> {
         Object[] args = event.getArgumentArray();
         if (args == null || args.length == 0) {
             return;
+        }
+        if (Warmup.isWarmupClient(String.valueOf(args[0]))) {
+            return; // the replica's own warm-up traffic (before /ready) is no user's message
         }
         String reason = reasonLabel(String.valueOf(args[args.length - 1]));
         counter(reason).increment();

@@ -1,0 +1,116 @@
+package io.colmeia.broker.overload;
+
+import com.hivemq.bootstrap.ClientConnection;
+import com.hivemq.bootstrap.ClientState;
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.persistence.clientqueue.ClientQueuePersistence;
+import com.hivemq.persistence.connection.ConnectionPersistence;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import java.lang.reflect.Method;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What backpressure needs and HiveMQ CE's extension SDK does not offer: every client socket (to stop reading
+ * it), whether a client has messages in flight, and the depth of a client's message queue. They come from
+ * HiveMQ's own Guice injector (its channel group, connection registry and client-queue persistence), which
+ * {@code EmbeddedHiveMQ} keeps package-private; we run HiveMQ embedded, in our JVM, so we may reach it. Pinned
+ * to hivemq-community-edition-embedded 2025.5: a replica fails to start, naming this, if an upgrade moves them.
+ */
+public final class HiveMqInternals {
+
+    private final ConnectionPersistence connections;
+    private final ClientQueuePersistence queues;
+    private final ChannelGroup channels;
+    /** {@code ClientQueuePersistence.size}; reflective because its Guava future type is not on our compile path. */
+    private final Method queueSize;
+
+    private HiveMqInternals(ConnectionPersistence connections, ClientQueuePersistence queues, ChannelGroup channels,
+                            Method queueSize) {
+        this.connections = connections;
+        this.channels = channels;
+        this.queues = queues;
+        this.queueSize = queueSize;
+    }
+
+    /** Looks the services up in a started HiveMQ; fails with a clear message if this HiveMQ has no such thing. */
+    public static HiveMqInternals of(EmbeddedHiveMQ hivemq) {
+        try {
+            Method getInjector = hivemq.getClass().getDeclaredMethod("getInjector");
+            getInjector.setAccessible(true);
+            Object injector = getInjector.invoke(hivemq);
+            if (injector == null) {
+                throw new IllegalStateException("HiveMQ is not started");
+            }
+            // Guice is on HiveMQ's runtime path only: look it up by name, through its public interface
+            Class<?> injectorType = Class.forName("com.google.inject.Injector", false,
+                    hivemq.getClass().getClassLoader());
+            Method getInstance = injectorType.getMethod("getInstance", Class.class);
+            return new HiveMqInternals(
+                    (ConnectionPersistence) getInstance.invoke(injector, ConnectionPersistence.class),
+                    (ClientQueuePersistence) getInstance.invoke(injector, ClientQueuePersistence.class),
+                    (ChannelGroup) getInstance.invoke(injector, ChannelGroup.class),
+                    ClientQueuePersistence.class.getMethod("size", String.class, boolean.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot reach HiveMQ's connection and queue services (needs"
+                    + " hivemq-community-edition-embedded 2025.5): " + e, e);
+        }
+    }
+
+    /**
+     * HiveMQ sends a subscriber at most this many unacknowledged messages (MQTT 3; MQTT 5 clients set their own
+     * Receive Maximum) and polls its queue in batches of that size. HiveMQ's 50 leaves a subscriber with delayed
+     * ACKs (MQTT.js, Nagle on) waiting ~40 ms per batch. Must be set before HiveMQ starts; JVM-wide.
+     */
+    public static void setInflightWindow(int messages) {
+        InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = messages;
+        InternalConfigurations.PUBLISH_POLL_BATCH_SIZE = messages;
+    }
+
+    /** Every client connection HiveMQ has open (its own channel group: no bookkeeping of ours per connection). */
+    public Iterable<Channel> channels() {
+        return channels;
+    }
+
+    /** The client id of a connection once it is authenticated (CONNACK on its way), else null. */
+    public static String connectedClientId(Channel channel) {
+        ClientConnection connection = channel.attr(ClientConnection.CHANNEL_ATTRIBUTE_NAME).get() instanceof
+                ClientConnection c ? c : null;
+        if (connection == null) {
+            return null;
+        }
+        ClientState state = connection.getClientState();
+        return state == ClientState.AUTHENTICATED || state == ClientState.RE_AUTHENTICATING
+                ? connection.getClientId() : null;
+    }
+
+    /** The client id of a connection that has messages in flight to it (it is receiving), else null. */
+    public static String receivingClientId(Channel channel) {
+        if (!(channel.attr(ClientConnection.CHANNEL_ATTRIBUTE_NAME).get() instanceof ClientConnection connection)) {
+            return null;
+        }
+        AtomicInteger inFlight = connection.getInFlightMessageCount();
+        return inFlight != null && inFlight.get() > 0 ? connection.getClientId() : null;
+    }
+
+    /** True while HiveMQ knows a connection of this client id (connecting, connected or being disconnected). */
+    public boolean known(String clientId) {
+        return connections.get(clientId) != null;
+    }
+
+    /** Messages queued for the client (not yet sent, or sent and not acknowledged); -1 when HiveMQ did not say. */
+    public int queueSize(String clientId) {
+        try {
+            Object size = ((Future<?>) queueSize.invoke(queues, clientId, false)).get(1, TimeUnit.SECONDS);
+            return size instanceof Integer n ? n : 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

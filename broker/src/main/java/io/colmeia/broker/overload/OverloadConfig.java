@@ -1,0 +1,80 @@
+package io.colmeia.broker.overload;
+
+import io.colmeia.common.config.InvalidConfigurationException;
+import java.time.Duration;
+
+/**
+ * How a replica protects itself under load: backpressure on publishers (queue depth and heap thresholds, when a
+ * subscriber counts as stalled), the in-flight window towards subscribers, and the warm-up before /ready.
+ *
+ * @param backpressure   pause publishers' socket reads while a subscriber's queue or the heap is over its mark
+ * @param queueHighWater queued messages of a connected QoS 1/2 subscriber that pause publishers
+ * @param heapPercent    live heap after a collection, in percent of the maximum heap, that pauses publishers
+ * @param stallTimeout   a subscriber whose queue stays over the mark this long no longer pauses anybody
+ * @param inflightWindow unacknowledged messages HiveMQ sends an MQTT 3 subscriber at once
+ * @param warmupMessages messages sent through the replica's own publish path before it reports ready
+ */
+public record OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
+                             int inflightWindow, int warmupMessages) {
+
+    public static final int DEFAULT_QUEUE_HIGH_WATER = 1000;
+    public static final int DEFAULT_HEAP_PERCENT = 70;
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_INFLIGHT_WINDOW = 1000;
+    public static final int DEFAULT_WARMUP_MESSAGES = 10_000;
+
+    public OverloadConfig {
+        if (queueHighWater < 10 || queueHighWater > 10_000_000) {
+            throw new InvalidConfigurationException("--backpressure-queue",
+                    "must be between 10 and 10000000 messages, got " + queueHighWater);
+        }
+        if (heapPercent < 20 || heapPercent > 95) {
+            throw new InvalidConfigurationException("--backpressure-heap",
+                    "must be between 20 and 95 (percent of the maximum heap), got " + heapPercent);
+        }
+        if (stallTimeout == null || stallTimeout.compareTo(Duration.ofMillis(100)) < 0
+                || stallTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new InvalidConfigurationException("--stall-timeout", "must be between 100ms and 10m, got "
+                    + stallTimeout);
+        }
+        if (inflightWindow < 1 || inflightWindow > 65_000) {
+            throw new InvalidConfigurationException("--max-inflight",
+                    "must be between 1 and 65000 messages (MQTT packet ids), got " + inflightWindow);
+        }
+        if (warmupMessages < 0 || warmupMessages > 10_000_000) {
+            throw new InvalidConfigurationException("--warmup-messages",
+                    "must be between 0 (no warm-up) and 10000000, got " + warmupMessages);
+        }
+    }
+
+    public static OverloadConfig defaults() {
+        return new OverloadConfig(true, DEFAULT_QUEUE_HIGH_WATER, DEFAULT_HEAP_PERCENT, DEFAULT_STALL_TIMEOUT,
+                DEFAULT_INFLIGHT_WINDOW, DEFAULT_WARMUP_MESSAGES);
+    }
+
+    /**
+     * The queue depth that pauses publishers: HiveMQ counts a message as queued until it is acknowledged, so a
+     * subscriber's in-flight window is part of its queue and does not mean it is behind.
+     */
+    public int queuePauseMark() {
+        return inflightWindow + queueHighWater;
+    }
+
+    /** The queue depth below which a subscriber no longer pauses publishers (hysteresis). */
+    public int queueResumeMark() {
+        return inflightWindow + queueHighWater / 2;
+    }
+
+    /** The live heap share below which publishers resume (10 points under the pause mark). */
+    public double heapResumeRatio() {
+        return (heapPercent - 10) / 100.0;
+    }
+
+    public double heapPauseRatio() {
+        return heapPercent / 100.0;
+    }
+
+    public OverloadConfig withWarmupMessages(int messages) {
+        return new OverloadConfig(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, messages);
+    }
+}

@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
+import io.colmeia.broker.security.PasswordHash;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +55,10 @@ class ClusterInDockerTest {
     private static final String MONGO_IMAGE = "mongo:8.0";
     private static final String TOPIC = "no1/sala/temperatura";
     private static final String PUBLISHER = "esp-docker-1";
+    /** The device user: devices publish under their own name, the second level of {@link #TOPIC}. */
+    private static final String DEVICE_USER = "sala";
+    private static final String SUBSCRIBER_USER = "observer";
+    private static final String PASSWORD = "docker-test-password";
     private static final int BROKERS = 3;
 
     private static final List<GenericContainer<?>> STARTED = new ArrayList<>();
@@ -92,11 +99,16 @@ class ClusterInDockerTest {
         start(init);
 
         brokerEnvironment = environmentOf("broker");
+        // the stack's brokers refuse anonymous clients and read users from the colmeia_users secret: give
+        // them a users file at the same path, with a device (the topic's "sala") and a subscriber
+        MountableFile users = MountableFile.forHostPath(usersFile(), 0444);
+        String usersPath = brokerEnvironment.get("COLMEIA_USERS_FILE");
         for (int slot = 1; slot <= BROKERS; slot++) {
             GenericContainer<?> broker = new GenericContainer<>(image)
                     .withNetwork(network)
                     .withNetworkAliases("broker", "broker-" + slot) // "broker" answers every replica, like tasks.broker
                     .withEnv(forSlot(brokerEnvironment, slot))
+                    .withCopyFileToContainer(users, usersPath)
                     .withCommand("broker")
                     .withExposedPorts(1883, 9100)
                     .waitingFor(Wait.forHttp("/ready").forPort(9100).forStatusCode(200)
@@ -164,14 +176,15 @@ class ClusterInDockerTest {
             for (int i = 0; i < brokers.size(); i++) {
                 GenericContainer<?> broker = brokers.get(i);
                 MqttClient subscriber = connect("tcp://" + broker.getHost() + ":" + broker.getMappedPort(1883),
-                        "subscriber-" + (i + 1));
+                        "subscriber-" + (i + 1), SUBSCRIBER_USER);
                 clients.add(subscriber);
                 List<String> inbox = new CopyOnWriteArrayList<>();
                 received.put("broker-" + (i + 1), inbox);
                 subscriber.subscribe("no1/#", 1, (topic, message) ->
                         inbox.add(new String(message.getPayload(), StandardCharsets.UTF_8)));
             }
-            MqttClient device = connect("tcp://" + ingress.getHost() + ":" + ingress.getMappedPort(1883), PUBLISHER);
+            MqttClient device = connect("tcp://" + ingress.getHost() + ":" + ingress.getMappedPort(1883), PUBLISHER,
+                    DEVICE_USER);
             clients.add(device);
 
             // subscriptions reach the other replicas' route tables within moments; publish until all have one
@@ -252,9 +265,23 @@ class ClusterInDockerTest {
         return env;
     }
 
-    private static MqttClient connect(String uri, String clientId) throws Exception {
+    /** A users file with the device and the subscriber of this test, both with {@link #PASSWORD}. */
+    private static Path usersFile() throws IOException {
+        Path file = Files.createTempFile("colmeia-users", ".json");
+        file.toFile().deleteOnExit();
+        String hash = PasswordHash.create(PASSWORD.toCharArray(), PasswordHash.MIN_ITERATIONS).encode();
+        Map<String, Object> users = Map.of("users", List.of(
+                Map.of("username", DEVICE_USER, "role", "device", "password", hash),
+                Map.of("username", SUBSCRIBER_USER, "role", "subscriber", "password", hash)));
+        Files.writeString(file, Repo.JSON.writeValueAsString(users));
+        return file;
+    }
+
+    private static MqttClient connect(String uri, String clientId, String username) throws Exception {
         MqttClient client = new MqttClient(uri, clientId, new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
+        options.setUserName(username);
+        options.setPassword(PASSWORD.toCharArray());
         options.setCleanSession(true);
         options.setConnectionTimeout(10);
         options.setKeepAliveInterval(30);

@@ -171,9 +171,58 @@ class KubernetesWiringTest {
         assertThat(broker.variables()).contains("COLMEIA_MONGODB_URI");
         assertThat(broker.environment()).as("the URI (with credentials) comes from a Secret, not a literal")
                 .doesNotContainKey("COLMEIA_MONGODB_URI");
-        JsonNode example = OBJECTS.stream().filter(o -> o.path("kind").asText().equals("Secret")).findFirst()
-                .orElseThrow(() -> new AssertionError("no example Secret for the MongoDB URI"));
+        JsonNode example = secret("colmeia-mongodb");
         assertThat(example.path("stringData").path("uri").asText()).contains("replicaSet=");
+    }
+
+    @Test
+    void brokersReadTheirUsersFromASecretMountedAsADirectory() throws Exception {
+        Workload broker = colmeia("broker");
+        assertThat(ColmeiaSpec.effective("broker", broker.environment(), "--mqtt")).startsWith("0.0.0.0:");
+        assertThat(ColmeiaSpec.effective("broker", broker.environment(), "--allow-anonymous"))
+                .as("--allow-anonymous of the brokers").isNotEqualTo("always");
+        String usersFile = ColmeiaSpec.effective("broker", broker.environment(), "--users-file");
+        assertThat(usersFile).as("--users-file of the brokers").isNotBlank();
+        JsonNode pod = workload("broker").path("spec").path("template").path("spec");
+        JsonNode container = null;
+        for (JsonNode c : pod.path("containers")) {
+            if (c.path("args").toString().contains("\"broker\"")) {
+                container = c;
+            }
+        }
+        assertThat(container).as("the broker container").isNotNull();
+        JsonNode mount = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (usersFile.startsWith(m.path("mountPath").asText() + "/")) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("a volume mounted above %s", usersFile).isNotNull();
+        // with subPath the kubelet never updates the file, and the brokers would not see a rotation
+        assertThat(mount.has("subPath")).as("users volume mounted with subPath").isFalse();
+        String key = usersFile.substring(mount.path("mountPath").asText().length() + 1);
+        String volumeName = mount.path("name").asText();
+        JsonNode volume = null;
+        for (JsonNode v : pod.path("volumes")) {
+            if (v.path("name").asText().equals(volumeName)) {
+                volume = v;
+            }
+        }
+        assertThat(volume).as("volume %s", volumeName).isNotNull();
+        String secretName = volume.path("secret").path("secretName").asText();
+        assertThat(secretName).as("volume %s is a Secret", volumeName).isNotBlank();
+        // the example Secret has the key the broker reads, holding a users file with a subscriber (Node-RED)
+        JsonNode users = Repo.JSON.readTree(secret(secretName).path("stringData").path(key).asText());
+        List<String> roles = users.path("users").findValuesAsText("role");
+        assertThat(roles).contains("device", "subscriber");
+        // password hashes are not in the kustomization: the Secret is created by hand (docs/deploy.md)
+        assertThat(Repo.read("deploy/kubernetes/kustomization.yaml")).doesNotContain("secret.example");
+    }
+
+    private static JsonNode secret(String name) {
+        return OBJECTS.stream().filter(o -> o.path("kind").asText().equals("Secret")
+                        && o.path("metadata").path("name").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no example Secret named " + name + " in deploy/kubernetes"));
     }
 
     @Test

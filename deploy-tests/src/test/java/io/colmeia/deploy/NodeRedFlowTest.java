@@ -47,6 +47,10 @@ class NodeRedFlowTest {
         Path node = onPath("node").orElseThrow();
         Path userDir = Files.createDirectories(dir.resolve("node-red"));
         Files.copy(Repo.file("deploy/node-red/flows.json"), userDir.resolve("flows.json"));
+        // as deployed: the broker config node's credentials from the environment and a password file (a local
+        // cluster without a users file admits any username on loopback; the stack's brokers check it)
+        Files.copy(Repo.file("deploy/node-red/flows_cred.json"), userDir.resolve("flows_cred.json"));
+        Path passwordFile = Files.writeString(dir.resolve("nodered-password"), "a-long-enough-password\n");
         int nodeRedPort = FreePorts.onAll("127.0.0.1");
         Path log = dir.resolve("node-red.log");
 
@@ -64,6 +68,8 @@ class NodeRedFlowTest {
             builder.environment().put("MQTT_PORT", ingress[1]);
             builder.environment().put("MQTT_TOPIC", "no1/#");
             builder.environment().put("MQTT_CLIENT_ID", "node-red-test");
+            builder.environment().put("MQTT_USERNAME", "nodered");
+            builder.environment().put("MQTT_PASSWORD_FILE", passwordFile.toString());
             builder.environment().put("NODE_RED_HOST", "127.0.0.1");
             builder.environment().put("NODE_RED_PORT", "" + nodeRedPort);
             Process nodeRed = builder.start();
@@ -75,6 +81,11 @@ class NodeRedFlowTest {
                 // the flow running is the repository's: the admin API lists its nodes
                 JsonNode flows = Repo.JSON.readTree(get("http://127.0.0.1:" + nodeRedPort + "/flows").body());
                 assertThat(flows.findValuesAsText("id")).contains("colmeia-broker", "colmeia-in", "colmeia-reading");
+                // and it loaded the broker's credentials (Node-RED substitutes the variables when the node starts)
+                JsonNode credentials = Repo.JSON.readTree(
+                        get("http://127.0.0.1:" + nodeRedPort + "/credentials/mqtt-broker/colmeia-broker").body());
+                assertThat(credentials.path("user").asText()).isEqualTo("${MQTT_USERNAME}");
+                assertThat(credentials.path("has_password").asBoolean()).isTrue();
 
                 device = MqttClients.connect(ingress[0] + ":" + ingress[1], "node-red-test-device", true);
                 // Node-RED subscribes once its MQTT connection is up: publish until a reading arrives

@@ -8,7 +8,9 @@ import io.colmeia.launcher.local.ClusterState;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +55,46 @@ class StackExtrasTest {
         String settings = Repo.read("deploy/node-red/settings.js");
         assertThat(settings).contains("process.env.MQTT_HOST || \"" + ClusterState.SERVICE_NAME + "\"")
                 .contains("process.env.MQTT_PORT || \"" + mqtt + "\"");
+    }
+
+    @Test
+    void nodeRedLogsInAsASubscriberWithCredentialsFromTheEnvironmentAndASecret() throws Exception {
+        // the broker config node's credentials only name environment variables: no secret in the repository
+        JsonNode credentials = Repo.JSON.readTree(Repo.file("deploy/node-red/flows_cred.json").toFile());
+        JsonNode flows = Repo.JSON.readTree(Repo.file("deploy/node-red/flows.json").toFile());
+        List<String> brokers = new ArrayList<>();
+        flows.forEach(node -> {
+            if (node.path("type").asText().equals("mqtt-broker")) {
+                brokers.add(node.path("id").asText());
+            }
+        });
+        assertThat(brokers).isNotEmpty();
+        assertThat(credentials.size()).isEqualTo(brokers.size());
+        for (String id : brokers) {
+            assertThat(credentials.path(id).path("user").asText()).as("user of %s", id).isEqualTo("${MQTT_USERNAME}");
+            assertThat(credentials.path(id).path("password").asText()).as("password of %s", id)
+                    .isEqualTo("${MQTT_PASSWORD}");
+        }
+        // plain credentials file: readable only without a credentialSecret
+        String settings = Repo.read("deploy/node-red/settings.js");
+        assertThat(settings).contains("credentialSecret: false").contains("process.env.MQTT_PASSWORD_FILE");
+
+        JsonNode nodeRed = DeploymentFiles.swarmServices().get("node-red");
+        assertThat(nodeRed.path("environment").path("MQTT_USERNAME").asText()).isNotBlank();
+        String passwordFile = nodeRed.path("environment").path("MQTT_PASSWORD_FILE").asText();
+        assertThat(passwordFile).startsWith("/run/secrets/");
+        String secret = SwarmStackWiringTest.secretMountedAt("node-red", passwordFile.substring("/run/secrets/".length()));
+        assertThat(DeploymentFiles.stack().path("secrets").path(secret).path("external").asBoolean()).isTrue();
+        Map<String, String> mounted = new HashMap<>();
+        for (JsonNode config : nodeRed.path("configs")) {
+            String file = DeploymentFiles.stack().path("configs").path(config.path("source").asText()).path("file").asText();
+            mounted.put(config.path("target").asText(), Path.of(file).getFileName().toString());
+        }
+        assertThat(mounted).containsEntry("/data/flows.json", "flows.json")
+                .containsEntry("/data/flows_cred.json", "flows_cred.json")
+                .containsEntry("/data/settings.js", "settings.js");
+        // settings.js listens on loopback by default: the published editor needs the container's addresses
+        assertThat(nodeRed.path("environment").path("NODE_RED_HOST").asText()).isEqualTo("0.0.0.0");
     }
 
     @Test

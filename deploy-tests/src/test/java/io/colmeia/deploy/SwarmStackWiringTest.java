@@ -120,6 +120,33 @@ class SwarmStackWiringTest {
     }
 
     @Test
+    void brokersReadTheirUsersFromAnExternalSecretAndRefuseAnonymousClients() {
+        Workload broker = only("broker");
+        // on 0.0.0.0 the broker refuses clients without credentials unless told otherwise: never told so here
+        assertThat(ColmeiaSpec.effective("broker", broker.environment(), "--mqtt")).startsWith("0.0.0.0:");
+        assertThat(ColmeiaSpec.effective("broker", broker.environment(), "--allow-anonymous"))
+                .as("--allow-anonymous of the stack's brokers").isNotEqualTo("always");
+        String usersFile = ColmeiaSpec.effective("broker", broker.environment(), "--users-file");
+        assertThat(usersFile).as("--users-file of the stack's brokers").startsWith("/run/secrets/");
+        String secret = secretMountedAt(broker.name(), usersFile.substring("/run/secrets/".length()));
+        assertThat(DeploymentFiles.stack().path("secrets").path(secret).path("external").asBoolean())
+                .as("secret %s is external (created with docker secret create, never in the repository)", secret)
+                .isTrue();
+    }
+
+    /** The source of the secret a service mounts at /run/secrets/target. */
+    static String secretMountedAt(String service, String target) {
+        for (JsonNode mount : DeploymentFiles.swarmServices().get(service).path("secrets")) {
+            String source = mount.isTextual() ? mount.asText() : mount.path("source").asText();
+            String mountTarget = mount.isTextual() ? source : mount.path("target").asText(source);
+            if (mountTarget.equals(target)) {
+                return source;
+            }
+        }
+        throw new AssertionError("service " + service + " mounts no secret at /run/secrets/" + target);
+    }
+
+    @Test
     void brokersWriteToTheMongoReplicaSetOfTheStack() {
         Workload broker = only("broker");
         // the stack always sets the URI; whether `colmeia broker` reads it is checked (with every variable) by

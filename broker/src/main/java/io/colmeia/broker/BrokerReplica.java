@@ -161,10 +161,11 @@ public final class BrokerReplica implements AutoCloseable {
                 .withoutLoggingBootstrap()
                 .build();
         try {
-            hivemq.start().get(60, TimeUnit.SECONDS);
+            hivemq.start().get(overload.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
             services = extension.services().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("HiveMQ did not start: " + rootMessage(e), e);
+            throw new IllegalStateException("HiveMQ did not start (--start-timeout " + overload.startTimeout() + "): "
+                    + rootMessage(e), e);
         }
         security.start(services.clients());
         if (cluster != null) {

@@ -13,15 +13,18 @@ import java.time.Duration;
  * @param stallTimeout   a subscriber whose queue stays over the mark this long no longer pauses anybody
  * @param inflightWindow unacknowledged messages HiveMQ sends an MQTT 3 subscriber at once
  * @param warmupMessages messages sent through the replica's own publish path before it reports ready
+ * @param startTimeout   how long HiveMQ may take to start (recovering file persistence after a crash on a busy
+ *                       machine took 83 s in the fault drill; a fixed 60 s made such a replica loop on restarts)
  */
 public record OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
-                             int inflightWindow, int warmupMessages) {
+                             int inflightWindow, int warmupMessages, Duration startTimeout) {
 
     public static final int DEFAULT_QUEUE_HIGH_WATER = 1000;
     public static final int DEFAULT_HEAP_PERCENT = 70;
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_INFLIGHT_WINDOW = 1000;
     public static final int DEFAULT_WARMUP_MESSAGES = 10_000;
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(5);
 
     public OverloadConfig {
         if (queueHighWater < 10 || queueHighWater > 10_000_000) {
@@ -45,6 +48,17 @@ public record OverloadConfig(boolean backpressure, int queueHighWater, int heapP
             throw new InvalidConfigurationException("--warmup-messages",
                     "must be between 0 (no warm-up) and 10000000, got " + warmupMessages);
         }
+        if (startTimeout == null || startTimeout.compareTo(Duration.ofSeconds(10)) < 0
+                || startTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw new InvalidConfigurationException("--start-timeout", "must be between 10s and 1h, got "
+                    + startTimeout);
+        }
+    }
+
+    public OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
+                          int inflightWindow, int warmupMessages) {
+        this(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, warmupMessages,
+                DEFAULT_START_TIMEOUT);
     }
 
     public static OverloadConfig defaults() {
@@ -75,6 +89,7 @@ public record OverloadConfig(boolean backpressure, int queueHighWater, int heapP
     }
 
     public OverloadConfig withWarmupMessages(int messages) {
-        return new OverloadConfig(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, messages);
+        return new OverloadConfig(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, messages,
+                startTimeout);
     }
 }

@@ -50,8 +50,14 @@ public class OverloadOptions {
                     + " true, so the JIT has compiled it; 0 skips the warm-up (default: ${DEFAULT-VALUE}).")
     public int warmupMessages;
 
+    @Option(names = "--start-timeout", defaultValue = "5m", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "How long HiveMQ may take to start before the replica gives up and exits; recovering a"
+                    + " large file-persistence folder after a crash takes a while (default: ${DEFAULT-VALUE}).")
+    public Duration startTimeout;
+
     public OverloadConfig toConfig() {
         return new OverloadConfig(backpressure == Switch.on, queueHighWater, heapPercent, stallTimeout,
-                inflightWindow, warmupMessages);
+                inflightWindow, warmupMessages, startTimeout);
     }
 }

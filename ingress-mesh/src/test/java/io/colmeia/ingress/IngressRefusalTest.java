@@ -90,12 +90,27 @@ class IngressRefusalTest {
     }
 
     private static void assertClosedWithoutAnswer(byte[] firstBytes) throws Exception {
-        double relayedBefore = ingress.metrics().relayedBytes();
+        double relayedBefore = settledRelayedBytes();
         try (RawClient client = new RawClient(via())) {
             client.send(firstBytes);
             assertThat(client.readUntilClosed(1)).as("closed without a byte of answer").isEmpty();
         }
         assertThat(ingress.metrics().relayedBytes()).as("nothing reached a broker").isEqualTo(relayedBefore);
+    }
+
+    /**
+     * The relayed-bytes counter is updated once per read batch, so the bystander's last exchange may land in it
+     * just after the bystander saw its answer: wait until it stops moving before taking the baseline.
+     */
+    private static double settledRelayedBytes() throws InterruptedException {
+        double previous = -1;
+        double now = ingress.metrics().relayedBytes();
+        for (int i = 0; i < 50 && now != previous; i++) {
+            Thread.sleep(100);
+            previous = now;
+            now = ingress.metrics().relayedBytes();
+        }
+        return now;
     }
 
     @Test

@@ -104,40 +104,13 @@ command -v python3 >/dev/null || { echo "bench/cluster.sh: python3 is needed for
 
 jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || { echo "bench/cluster.sh: $jar is missing; build it (./colmeia --help builds it)" >&2; exit 1; }
-java_bin=java
-[ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java_bin="$JAVA_HOME/bin/java"
 
 names=(A B C)
 hosts=(127.0.1.71 127.0.1.72 127.0.1.73)
 mqtt_port=$base_port; http_port=$((base_port + 1)); link_port=$((base_port + 2))
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-bench-cluster.XXXXXX")
-pids=()
+bench_workdir cluster
 
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-wait_for_port() { # host, port, seconds
-    for _ in $(seq 1 $(( $3 * 10 ))); do
-        port_in_use "$1" "$2" && return 0
-        sleep 0.1
-    done
-    return 1
-}
 metric() { # replica index, metric regex -> sum of the matching samples
     { curl -fsS --max-time 2 "http://${hosts[$1]}:$http_port/metrics" 2>/dev/null || true; } |
         awk -v re="$2" '$0 !~ /^#/ && $1 ~ re {s += $2; n++} END {if (n) printf "%.0f\n", s; else print "?"}'

@@ -131,40 +131,11 @@ noqa_host=127.0.1.55; noqa_port=$((base_port + 6)); noqa_http=$((base_port + 7))
 
 jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || { echo "bench/ingress.sh: $jar is missing; build it (./colmeia --help builds it)" >&2; exit 1; }
-java_bin=java
-[ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java_bin="$JAVA_HOME/bin/java"
-jcmd_bin=jcmd
-[ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ] && jcmd_bin="$JAVA_HOME/bin/jcmd"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-bench-ingress.XXXXXX")
-pids=()
+bench_workdir ingress
 broker_pid=""
+before_cleanup() { [ -n "$broker_pid" ] && kill -CONT "$broker_pid" 2>/dev/null || true; } # a frozen replica cannot stop
 
-cleanup() {
-    local status=$?
-    [ -n "$broker_pid" ] && kill -CONT "$broker_pid" 2>/dev/null || true # a frozen replica cannot stop
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-wait_for_port() { # host, port, seconds
-    for _ in $(seq 1 $(( $3 * 10 ))); do
-        port_in_use "$1" "$2" && return 0
-        sleep 0.1
-    done
-    return 1
-}
 for hp in "$broker_host:$broker_port" "$broker_host:$broker_http" "$ingress_host:$ingress_port" \
           "$ingress_host:$ingress_http" "$haproxy_host:$haproxy_port" "$emu_host:$emu_http" \
           "$noqa_host:$noqa_port" "$noqa_host:$noqa_http"; do

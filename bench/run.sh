@@ -92,34 +92,7 @@ fi
 case "$rounds$qos0_rate$devices$mosquitto_port$colmeia_port" in *[!0-9]*) echo "bench/run.sh: numbers expected" >&2; exit 2 ;; esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench/run.sh: --rounds must be 1..20" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-bench.XXXXXX")
-pids=()
-
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_for_port() { # port, seconds
-    for _ in $(seq 1 $(( $2 * 10 ))); do
-        port_in_use "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
+bench_workdir run
 
 # ---- the load tool: `colmeia bench` if the launcher has it, else the emulator module's own entry point ----
 emulator_cmd=()
@@ -152,7 +125,7 @@ if $with_mosquitto; then
         fi
     fi
     mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-    port_in_use "$mosquitto_port" && { echo "bench/run.sh: port $mosquitto_port is in use; pick --mosquitto-port" >&2; exit 1; }
+    port_in_use 127.0.0.1 "$mosquitto_port" && { echo "bench/run.sh: port $mosquitto_port is in use; pick --mosquitto-port" >&2; exit 1; }
     cat >"$work/mosquitto.conf" <<EOF
 listener $mosquitto_port 127.0.0.1
 allow_anonymous true
@@ -164,7 +137,7 @@ EOF
     "$mosquitto_bin" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
     mosquitto_pid=$!
     pids+=("$mosquitto_pid")
-    wait_for_port "$mosquitto_port" 10 || { echo "bench/run.sh: mosquitto did not start:" >&2; cat "$work/mosquitto.log" >&2; exit 1; }
+    wait_for_port 127.0.0.1 "$mosquitto_port" 10 || { echo "bench/run.sh: mosquitto did not start:" >&2; cat "$work/mosquitto.log" >&2; exit 1; }
     echo "baseline: $("$mosquitto_bin" -h 2>/dev/null | head -n 1) on 127.0.0.1:$mosquitto_port (pid $mosquitto_pid)"
 fi
 
@@ -172,23 +145,23 @@ fi
 if [ -n "$colmeia_target" ]; then
     targets+=("colmeia=$colmeia_target")
 else
-    port_in_use "$colmeia_port" && { echo "bench/run.sh: port $colmeia_port is in use; pick --colmeia-port" >&2; exit 1; }
+    port_in_use 127.0.0.1 "$colmeia_port" && { echo "bench/run.sh: port $colmeia_port is in use; pick --colmeia-port" >&2; exit 1; }
     http_port=$((colmeia_port + 1000))
     telemetry=(--telemetry off)
     if [ "$persist" = true ]; then
         store_port=$((colmeia_port + 2000))
-        port_in_use "$store_port" && { echo "bench/run.sh: port $store_port (store) is in use" >&2; exit 1; }
+        port_in_use 127.0.0.1 "$store_port" && { echo "bench/run.sh: port $store_port (store) is in use" >&2; exit 1; }
         "$root/colmeia" store --node-id bench-store --listen "127.0.0.1:$store_port" \
             --http "127.0.0.1:$((store_port + 1))" --data-dir "$work/store" --log-level WARN >"$work/store.log" 2>&1 &
         pids+=("$!")
-        wait_for_port "$store_port" 180 || { echo "bench/run.sh: store did not start:" >&2; tail -n 30 "$work/store.log" >&2; exit 1; }
+        wait_for_port 127.0.0.1 "$store_port" 180 || { echo "bench/run.sh: store did not start:" >&2; tail -n 30 "$work/store.log" >&2; exit 1; }
         telemetry=(--mongodb-uri "mongodb://127.0.0.1:$store_port/?replicaSet=rs0" --ack persisted)
     fi
     "$root/colmeia" broker --node-id bench-broker --mqtt "127.0.0.1:$colmeia_port" --http "127.0.0.1:$http_port" \
         --persistence memory --data-dir "$work/broker" --log-level WARN "${telemetry[@]}" >"$work/broker.log" 2>&1 &
     colmeia_pid=$!
     pids+=("$colmeia_pid")
-    wait_for_port "$colmeia_port" 180 || { echo "bench/run.sh: colmeia broker did not start:" >&2; tail -n 30 "$work/broker.log" >&2; exit 1; }
+    wait_for_port 127.0.0.1 "$colmeia_port" 180 || { echo "bench/run.sh: colmeia broker did not start:" >&2; tail -n 30 "$work/broker.log" >&2; exit 1; }
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$http_port/ready" >/dev/null 2>&1 && break
         sleep 0.2

@@ -24,8 +24,8 @@ class ClusterAclTest {
     void aPublishOutsideTheDevicesAclReachesNobodyOnAnyReplica(@TempDir Path dir) throws Exception {
         Path usersFile = dir.resolve("users.json");
         UsersFile.write(usersFile, SecuredBroker.users());
-        ReplicaJvm a = new ReplicaJvm("acl-a", "127.0.5.10", dir.resolve("a"));
-        ReplicaJvm b = new ReplicaJvm("acl-b", "127.0.5.11", dir.resolve("b"));
+        AclReplica a = new AclReplica("acl-a", "127.0.5.10", dir.resolve("a"));
+        AclReplica b = new AclReplica("acl-b", "127.0.5.11", dir.resolve("b"));
         List<MqttClient> clients = new CopyOnWriteArrayList<>();
         try {
             String[] security = {"--users-file", usersFile.toString(), "--allow-anonymous", "never"};

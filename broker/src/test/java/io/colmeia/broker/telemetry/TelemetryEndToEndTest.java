@@ -196,12 +196,8 @@ class TelemetryEndToEndTest {
         Set<String> sent;
         try (Fleet fleet = new Fleet(replica.mqtt, "kill", devices)) {
             Thread killer = new Thread(() -> {
-                try {
-                    await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= 600);
-                    replica.kill9(); // mid-stream: PUBLISHes in flight, batches being written
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= 600);
+                replica.kill9(); // mid-stream: PUBLISHes in flight, batches being written
             }, "replica-killer");
             killer.start();
             fleet.publishAll(perDevice, 120_000);

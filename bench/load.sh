@@ -84,32 +84,16 @@ command -v node >/dev/null 2>&1 || { echo "bench/load.sh: node is needed (Debian
 command -v python3 >/dev/null 2>&1 || { echo "bench/load.sh: python3 is needed to write the report" >&2; exit 1; }
 jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || "$root/colmeia" --help >/dev/null # builds the jar
-java_bin=java; [ -n "${JAVA_HOME:-}" ] && java_bin="$JAVA_HOME/bin/java"
-jcmd_bin=jcmd; [ -n "${JAVA_HOME:-}" ] && jcmd_bin="$JAVA_HOME/bin/jcmd"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-load.XXXXXX")
-pids=()      # long-lived: the targets
+bench_workdir load # `pids`: the long-lived targets
 running=()   # the load tool processes of the current run (emptied once they are waited for)
 cluster_dir=""
-cleanup() {
-    local status=$?
+before_cleanup() {
     if [ -n "$cluster_dir" ]; then
         "$java_bin" -jar "$jar" down --dir "$cluster_dir" >/dev/null 2>&1 || true
     fi
-    for pid in "${running[@]:-}" "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-    exit "$status"
+    for pid in "${running[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-wait_for_port() { for _ in $(seq 1 $(( $3 * 10 ))); do port_in_use "$1" "$2" && return 0; sleep 0.1; done; return 1; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 heap_used_kib() { # live heap after a full GC
     timeout 60 "$jcmd_bin" "$1" GC.run >/dev/null 2>&1 || true

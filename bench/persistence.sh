@@ -87,23 +87,7 @@ done
 seconds_of "$duration" >/dev/null; seconds_of "$warmup" >/dev/null
 command -v python3 >/dev/null || { echo "bench/persistence.sh: python3 is needed to read the reports" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/colmeia-bench-persistence.XXXXXX")
-pids=()
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+bench_workdir persistence
 await_ready() { # name, http port, log
     for _ in $(seq 1 900); do
         curl -fsS "http://127.0.0.1:$2/ready" >/dev/null 2>&1 && return 0
@@ -116,7 +100,7 @@ metric() { # http port, metric line prefix -> sum of matching samples
 }
 
 for offset in 0 1 2 3 4 5; do
-    port_in_use $((base_port + offset)) && { echo "bench/persistence.sh: port $((base_port + offset)) is in use; pick --base-port" >&2; exit 1; }
+    port_in_use 127.0.0.1 $((base_port + offset)) && { echo "bench/persistence.sh: port $((base_port + offset)) is in use; pick --base-port" >&2; exit 1; }
 done
 store_port=$base_port
 "$root/colmeia" store --node-id bench-store --listen "127.0.0.1:$store_port" --http "127.0.0.1:$((base_port + 1))" \

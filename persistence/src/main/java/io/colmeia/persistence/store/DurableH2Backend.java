@@ -1,7 +1,9 @@
 package io.colmeia.persistence.store;
 
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -9,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -35,6 +39,8 @@ final class DurableH2Backend extends H2Backend {
     private final String replicaSet;
     private final String me;
     private final boolean fsync;
+    /** Commands share it; compaction takes it alone (see {@link StoreCompactor}). */
+    private final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
     private final int maxWireVersion;
     private final Counter commits;
 
@@ -63,14 +69,39 @@ final class DurableH2Backend extends H2Backend {
         if (HANDSHAKE.contains(command.toLowerCase(Locale.ROOT))) {
             return hello(command);
         }
+        access.readLock().lock();
         try {
             return super.handleCommand(channel, database, command, query);
         } finally {
-            commitIfChanged();
+            try {
+                commitIfChanged();
+            } finally {
+                access.readLock().unlock();
+            }
         }
     }
 
-    private void commitIfChanged() {
+    @Override
+    public QueryResult handleQuery(MongoQuery query) {
+        access.readLock().lock();
+        try {
+            return super.handleQuery(query);
+        } finally {
+            access.readLock().unlock();
+        }
+    }
+
+    /** Runs {@code work} while no command runs (commands wait): for maintenance that must not race readers. */
+    <T> T exclusively(Supplier<T> work) {
+        access.writeLock().lock();
+        try {
+            return work.get();
+        } finally {
+            access.writeLock().unlock();
+        }
+    }
+
+    void commitIfChanged() {
         if (mvStore.hasUnsavedChanges()) {
             mvStore.commit();
             if (fsync) {

@@ -57,6 +57,18 @@ public final class StoreCommand implements Callable<Integer> {
                     + " a process crash, at the cost of throughput (default: ${DEFAULT-VALUE}).")
     boolean fsync;
 
+    @Option(names = "--compact-below", defaultValue = "60", paramLabel = "PERCENT",
+            description = "Rewrite the live data out of the data file's chunks when they are on average less than"
+                    + " this full, so the file stops growing with dead pages; 0 = never (the file then grows by"
+                    + " several KB per stored reading) (default: ${DEFAULT-VALUE}).")
+    int compactBelow;
+
+    @Option(names = "--compact-interval", defaultValue = "10s", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "How often the fill of the data file is checked; a pass rewrites up to 64 MiB of live"
+                    + " data in 1 MiB steps, commands waiting during a step (default: ${DEFAULT-VALUE}).")
+    java.time.Duration compactInterval;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -73,7 +85,7 @@ public final class StoreCommand implements Callable<Integer> {
         Logging.configure(nodeId, common.logLevel);
         quietConnectionLogs(common.logLevel);
         StoreConfig config = new StoreConfig(nodeId, listen, advertise, replicaSet,
-                Directories.requireWritable("--data-dir", dataDir), http, fsync);
+                Directories.requireWritable("--data-dir", dataDir), http, fsync, compactBelow, compactInterval);
         PrometheusMeterRegistry registry = Metrics.create("store", nodeId);
         AtomicBoolean ready = new AtomicBoolean();
         StatusServer status = StatusServer.start("--http", config.http(), registry, ready::get);

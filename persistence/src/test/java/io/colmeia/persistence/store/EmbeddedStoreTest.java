@@ -17,6 +17,12 @@ import io.colmeia.common.config.InvalidConfigurationException;
 import io.colmeia.persistence.Loopback;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -115,6 +121,89 @@ class EmbeddedStoreTest {
                     .noneMatch(name -> name.startsWith("MVStore background"));
             assertThat(c.countDocuments()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void compactionKeepsTheFileMostlyLiveWhileCommandsRunAndLosesNothing() throws Exception {
+        HostPort address = Loopback.freeAddress();
+        // passes only when the test runs one
+        StoreConfig config = new StoreConfig("store-test", address, null, "rs0", dir, null, false, 60,
+                Duration.ofHours(1));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int devices = 100;
+        int written;
+        try (EmbeddedStore store = EmbeddedStore.start(config, registry);
+             MongoClient client = client(store.connectionString())) {
+            store.mvStore().setRetentionTime(0); // H2 rewrites no chunk younger than this; 45 s by default
+            MongoCollection<Document> c = client.getDatabase("t").getCollection("c");
+            c.createIndex(Indexes.ascending("device", "ts"));
+            // telemetry's shape: small batches spread over devices, so each commit rewrites a leaf per device
+            int seq = 0;
+            for (int batch = 0; batch < 600; batch++) {
+                List<Document> docs = new ArrayList<>();
+                for (int k = 0; k < 4; k++, seq++) {
+                    docs.add(new Document("_id", seq).append("device", "d" + (seq * 37 % devices)).append("ts", seq)
+                            .append("payload", "x".repeat(100)));
+                }
+                c.insertMany(docs);
+            }
+            int before = store.mvStore().getFileStore().getChunksFillRate();
+            assertThat(before).as("chunks fill before compaction, %").isLessThan(60);
+
+            // a client keeps writing and reading through every compaction step
+            AtomicInteger next = new AtomicInteger(seq);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                try {
+                    while (!stop.get() && next.get() < 20_000) {
+                        int id = next.getAndIncrement();
+                        c.insertOne(new Document("_id", id).append("device", "d" + (id * 37 % devices))
+                                .append("ts", id).append("payload", "x".repeat(100)));
+                        assertThat(c.find(new Document("device", "d" + (id * 37 % devices))).first()).isNotNull();
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "compaction-test-writer");
+            writer.start();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    store.compactor().pass();
+                }
+            } finally {
+                stop.set(true);
+                writer.join(60_000);
+            }
+            assertThat(failure.get()).as("client error during compaction").isNull();
+            store.compactor().pass();
+            assertThat(store.mvStore().getFileStore().getChunksFillRate()).as("chunks fill after, %")
+                    .isGreaterThanOrEqualTo(60);
+            assertThat(registry.get("colmeia_store_compactions_total").counter().count()).isPositive();
+            written = next.get();
+            assertThat(c.countDocuments()).isEqualTo(written);
+        }
+        try (EmbeddedStore store = EmbeddedStore.start(config, new SimpleMeterRegistry());
+             MongoClient client = client(store.connectionString())) {
+            MongoCollection<Document> c = client.getDatabase("t").getCollection("c");
+            assertThat(c.countDocuments()).isEqualTo(written);
+            long viaIndex = 0;
+            for (int d = 0; d < devices; d++) {
+                viaIndex += c.countDocuments(new Document("device", "d" + d));
+            }
+            assertThat(viaIndex).isEqualTo(written);
+        }
+    }
+
+    @Test
+    void compactionSettingsAreChecked() {
+        HostPort address = Loopback.freeAddress();
+        assertThatThrownBy(() -> new StoreConfig("s", address, null, "rs0", dir, null, false, 96, Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class,
+                        e -> assertThat(e.option()).isEqualTo("--compact-below"));
+        assertThatThrownBy(() -> new StoreConfig("s", address, null, "rs0", dir, null, false, 60, Duration.ZERO))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class,
+                        e -> assertThat(e.option()).isEqualTo("--compact-interval"));
     }
 
     @Test

@@ -38,6 +38,7 @@ final class StoreCompactor implements AutoCloseable {
     private final Counter passes;
     private final Counter failures;
     private final Timer pause;
+    private volatile boolean stopping;
 
     StoreCompactor(MVStore mvStore, DurableH2Backend backend, int fillBelow, Duration interval,
             MeterRegistry registry) {
@@ -80,7 +81,7 @@ final class StoreCompactor implements AutoCloseable {
         try {
             int before = mvStore.getFileStore().getChunksFillRate();
             int steps = 0;
-            for (long rewritten = 0; rewritten < MAX_PASS_BYTES && !mvStore.isClosed()
+            for (long rewritten = 0; rewritten < MAX_PASS_BYTES && !stopping && !mvStore.isClosed()
                     && mvStore.getFileStore().getChunksFillRate() < fillBelow; rewritten += STEP_BYTES) {
                 long start = System.nanoTime();
                 boolean rewrote = backend.exclusively(() -> {
@@ -100,20 +101,25 @@ final class StoreCompactor implements AutoCloseable {
                         mvStore.getFileStore().getChunksFillRate());
             }
         } catch (RuntimeException e) {
-            if (mvStore.isClosed()) {
-                return;
+            if (stopping || mvStore.isClosed()) {
+                return; // the store is closing: the pass may have been cut short, nothing is lost
             }
             failures.increment();
             LOG.warn("compaction of the data file failed ({}); the file grows until a later pass works", e.toString());
         }
     }
 
+    /** Lets a running step finish (the pass stops after it), then stops the schedule. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        stopping = true;
+        scheduler.shutdown();
         try {
-            scheduler.awaitTermination(30, TimeUnit.SECONDS);
+            if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            scheduler.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

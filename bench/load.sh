@@ -41,6 +41,8 @@ Options:
   --base-port P       first of 20 loopback ports used (default: 25000)
   --targets LIST      comma-separated from mosquitto, replica, cluster (default: all)
   --out DIR           where the JSON report goes (default: bench/results)
+  --jar FILE          the colmeia jar to run (e.g. a copy of an older build, to compare; default:
+                      launcher/target/colmeia.jar, built when missing)
   -h, --help          this help
 
 Needs node (20+) and npm: installs the pinned MQTT.js from bench/mqttjs/package-lock.json (npm ci).
@@ -50,7 +52,7 @@ EOF
 
 quick=false; rounds=""; duration=""; firehose=""; idle=""
 rate=30000; publishers=4; publisher=raw; heap=256m; base=25000; targets_wanted="mosquitto,replica,cluster"
-out="$root/bench/results"
+out="$root/bench/results"; jar=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true ;;
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
         --base-port) base="$2"; shift ;;
         --targets) targets_wanted="$2"; shift ;;
         --out) out="$2"; shift ;;
+        --jar) jar="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/load.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
     esac
@@ -90,8 +93,11 @@ wants() { case ",$targets_wanted," in *",$1,"*) return 0 ;; esac; return 1; }
 
 command -v node >/dev/null 2>&1 || { echo "bench/load.sh: node is needed (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "bench/load.sh: python3 is needed to write the report" >&2; exit 1; }
-jar="$root/launcher/target/colmeia.jar"
-[ -f "$jar" ] || "$root/colmeia" --help >/dev/null # builds the jar
+if [ -z "$jar" ]; then
+    jar="$root/launcher/target/colmeia.jar"
+    [ -f "$jar" ] || "$root/colmeia" --help >/dev/null # builds the jar
+fi
+[ -f "$jar" ] || { echo "bench/load.sh: --jar $jar: no such file" >&2; exit 2; }
 java_bin=java; [ -n "${JAVA_HOME:-}" ] && java_bin="$JAVA_HOME/bin/java"
 jcmd_bin=jcmd; [ -n "${JAVA_HOME:-}" ] && jcmd_bin="$JAVA_HOME/bin/jcmd"
 

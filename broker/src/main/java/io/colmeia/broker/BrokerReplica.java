@@ -103,6 +103,11 @@ public final class BrokerReplica implements AutoCloseable {
 
     public synchronized void start() {
         long begin = System.nanoTime();
+        // before anything in this JVM creates a Netty event loop group: Netty reads its default size once
+        if (!HiveMqInternals.setNetworkThreads(overload.effectiveNetworkThreads())) {
+            LOG.info("network threads: -Dio.netty.eventLoopThreads={} is set and wins over --network-threads",
+                    System.getProperty("io.netty.eventLoopThreads"));
+        }
         status = StatusServer.start("--http", config.http(), registry, ready::get);
         requireFreeMqttAddress();
         Path conf = HiveMqConfigFile.write(config, config.dataDir().resolve("conf"));
@@ -186,11 +191,12 @@ public final class BrokerReplica implements AutoCloseable {
         }
         ready.set(true);
         LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}, backpressure"
-                        + " {}", config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+                        + " {}, network threads {}", config.nodeId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
                 config.mqtt(), config.persistence(), config.maxQueueSize(), telemetry.enabled()
                         ? "on (filters " + telemetry.filters() + ", ack=" + telemetry.ack() + ")" : "off",
                 overload.backpressure() ? "on (queue " + overload.queueHighWater() + ", heap "
-                        + overload.heapPercent() + "%)" : "off");
+                        + overload.heapPercent() + "%)" : "off", System.getProperty("io.netty.eventLoopThreads"));
     }
 
     public boolean isReady() {

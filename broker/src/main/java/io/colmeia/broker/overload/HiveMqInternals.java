@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HiveMqInternals {
 
+    private static final String NETTY_EVENT_LOOP_THREADS = "io.netty.eventLoopThreads";
+
     private final ConnectionPersistence connections;
     private final ClientQueuePersistence queues;
     private final ChannelGroup channels;
@@ -68,6 +70,19 @@ public final class HiveMqInternals {
     public static void setInflightWindow(int messages) {
         InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = messages;
         InternalConfigurations.PUBLISH_POLL_BATCH_SIZE = messages;
+    }
+
+    /**
+     * HiveMQ creates its network event loop group with Netty's default size, which Netty reads once from the
+     * {@code io.netty.eventLoopThreads} property when its event loop class is first loaded. Must be set before
+     * HiveMQ starts; JVM-wide. Returns false when an explicit {@code -Dio.netty.eventLoopThreads} wins.
+     */
+    public static boolean setNetworkThreads(int threads) {
+        if (System.getProperty(NETTY_EVENT_LOOP_THREADS) != null) {
+            return false;
+        }
+        System.setProperty(NETTY_EVENT_LOOP_THREADS, Integer.toString(threads));
+        return true;
     }
 
     /** Every client connection HiveMQ has open (its own channel group: no bookkeeping of ours per connection). */

@@ -25,7 +25,9 @@ QoS 1 nor limits in-flight), replica (one `colmeia broker`, in-memory, telemetry
 (`colmeia up`: 3 replicas + 1 ingress, in-memory, no store; clients connect to the ingress).
 
 Options:
-  --quick             short: --rounds 1, --duration 5s, --firehose 6s, --idle 2000
+  --quick             short: --rounds 1, --duration 5s, --firehose 6s, --idle 2000, --warmup 5s
+  --warmup D          per target, a qos1 run of D before anything is measured, not counted: a cold JVM runs
+                      the publish path interpreted for its first seconds (default: 10s; 0s: none)
   --rounds N          rounds of the qos1 and firehose scenarios per target (default: 2)
   --duration D        publishing time of a qos1 run (default: 10s)
   --rate N            total QoS 1 msg/s offered (default: 30000)
@@ -50,7 +52,7 @@ Run it alone on the machine: flock /tmp/colmeia-bench.lock bench/load.sh --quick
 EOF
 }
 
-quick=false; rounds=""; duration=""; firehose=""; idle=""
+quick=false; rounds=""; duration=""; firehose=""; idle=""; warmup=""
 rate=30000; publishers=4; publisher=raw; heap=256m; base=25000; targets_wanted="mosquitto,replica,cluster"
 out="$root/bench/results"; jar=""
 while [ $# -gt 0 ]; do
@@ -62,6 +64,7 @@ while [ $# -gt 0 ]; do
         --publishers) publishers="$2"; shift ;;
         --publisher) publisher="$2"; shift ;;
         --firehose) firehose="$2"; shift ;;
+        --warmup) warmup="$2"; shift ;;
         --idle) idle="$2"; shift ;;
         --heap) heap="$2"; shift ;;
         --base-port) base="$2"; shift ;;
@@ -74,13 +77,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 if $quick; then
-    : "${rounds:=1}" "${duration:=5s}" "${firehose:=6s}" "${idle:=2000}"
+    : "${rounds:=1}" "${duration:=5s}" "${firehose:=6s}" "${idle:=2000}" "${warmup:=5s}"
 else
-    : "${rounds:=2}" "${duration:=10s}" "${firehose:=10s}" "${idle:=5000}"
+    : "${rounds:=2}" "${duration:=10s}" "${firehose:=10s}" "${idle:=5000}" "${warmup:=10s}"
 fi
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-seconds_of "$duration" >/dev/null; seconds_of "$firehose" >/dev/null
+seconds_of "$duration" >/dev/null; seconds_of "$firehose" >/dev/null; seconds_of "$warmup" >/dev/null
 case "$rounds$rate$publishers$idle$base" in *[!0-9]*) echo "bench/load.sh: --rounds, --rate, --publishers, --idle and --base-port take numbers" >&2; exit 2 ;; esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 10 ] || { echo "bench/load.sh: --rounds must be 1..10" >&2; exit 2; }
 [ "$idle" -ge 1 ] && [ "$idle" -le 18000 ] || { echo "bench/load.sh: --idle must be 1..18000 (20,000 open files per process)" >&2; exit 2; }
@@ -323,6 +326,14 @@ sum_over() { # target metric -> sum over the target's brokers
     done
     echo "$total"
 }
+
+if [ "$(seconds_of "$warmup")" != 0 ]; then
+    echo
+    echo "=== warm-up: a qos1 run of $warmup per target, not counted ==="
+    counted=$results; results="$work/warmup.jsonl"; duration_counted=$duration; duration=$warmup
+    for target in "${order[@]}"; do run_scenario qos1 "$target" 0; sleep 3; done
+    results=$counted; duration=$duration_counted
+fi
 
 for scenario in qos1 firehose; do
     echo

@@ -11,9 +11,10 @@ usage() {
 Usage: bench/load.sh [options]
 
 Scenarios, each against every target, targets alternating (M R C, then C R M, ...):
-  qos1     MQTT.js publishers offer QoS 1 at --rate msg/s for --duration to one MQTT.js QoS 1 subscriber:
-           delivered rate, loss (acknowledged but never received), duplicates, latency p50/p95/p99/max
-  firehose MQTT.js publishers send QoS 0 as fast as their sockets take it, for --firehose, to one MQTT.js
+  qos1     publishers offer QoS 1 at --rate msg/s for --duration to one MQTT.js QoS 1 subscriber:
+           delivered rate, loss (acknowledged but never received), duplicates, latency p50/p95/p99/max,
+           CPU per delivered message of the target and of the load tool (publishers, subscriber)
+  firehose publishers send QoS 0 as fast as their sockets take it, for --firehose, to one MQTT.js
            QoS 0 subscriber: sent, received, dropped (colmeia: counted by reason), highest live heap, and
            whether the replica answered /metrics throughout and recovered afterwards
   idle     --idle idle MQTT connections to Mosquitto and to the replica: RSS and (replica) live heap after a
@@ -24,17 +25,26 @@ QoS 1 nor limits in-flight), replica (one `colmeia broker`, in-memory, telemetry
 (`colmeia up`: 3 replicas + 1 ingress, in-memory, no store; clients connect to the ingress).
 
 Options:
-  --quick             short: --rounds 1, --duration 5s, --firehose 6s, --idle 2000
+  --quick             short: --rounds 1, --duration 5s, --firehose 6s, --idle 2000, --warmup 5s
+  --warmup D          per target, a qos1 run of D before anything is measured, not counted: a cold JVM runs
+                      the publish path interpreted for its first seconds (default: 10s; 0s: none)
   --rounds N          rounds of the qos1 and firehose scenarios per target (default: 2)
   --duration D        publishing time of a qos1 run (default: 10s)
   --rate N            total QoS 1 msg/s offered (default: 30000)
-  --publishers N      MQTT.js publisher connections (default: 4)
+  --publishers N      publisher connections (default: 4)
+  --publisher KIND    raw: pre-encoded MQTT 3.1.1 packets written straight to the socket, a few us of CPU per
+                      message, so that on a small machine the broker and the MQTT.js subscriber get the CPU
+                      rather than the load tool; mqttjs: MQTT.js publishers (~40 us per QoS 1 message: on 2
+                      cores they cap what any broker can be offered). Same topics, payloads, rate and in-flight
+                      window either way; the subscriber is always MQTT.js (default: raw)
   --firehose D        publishing time of a firehose run (default: 10s)
   --idle N            idle connections of the idle scenario (default: 5000)
   --heap SIZE         maximum heap (-Xmx) of every colmeia broker replica (default: 256m)
   --base-port P       first of 20 loopback ports used (default: 25000)
   --targets LIST      comma-separated from mosquitto, replica, cluster (default: all)
   --out DIR           where the JSON report goes (default: bench/results)
+  --jar FILE          the colmeia jar to run (e.g. a copy of an older build, to compare; default:
+                      launcher/target/colmeia.jar, built when missing)
   -h, --help          this help
 
 Needs node (20+) and npm: installs the pinned MQTT.js from bench/mqttjs/package-lock.json (npm ci).
@@ -42,9 +52,9 @@ Run it alone on the machine: flock /tmp/colmeia-bench.lock bench/load.sh --quick
 EOF
 }
 
-quick=false; rounds=""; duration=""; firehose=""; idle=""
-rate=30000; publishers=4; heap=256m; base=25000; targets_wanted="mosquitto,replica,cluster"
-out="$root/bench/results"
+quick=false; rounds=""; duration=""; firehose=""; idle=""; warmup=""
+rate=30000; publishers=4; publisher=raw; heap=256m; base=25000; targets_wanted="mosquitto,replica,cluster"
+out="$root/bench/results"; jar=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true ;;
@@ -52,25 +62,28 @@ while [ $# -gt 0 ]; do
         --duration) duration="$2"; shift ;;
         --rate) rate="$2"; shift ;;
         --publishers) publishers="$2"; shift ;;
+        --publisher) publisher="$2"; shift ;;
         --firehose) firehose="$2"; shift ;;
+        --warmup) warmup="$2"; shift ;;
         --idle) idle="$2"; shift ;;
         --heap) heap="$2"; shift ;;
         --base-port) base="$2"; shift ;;
         --targets) targets_wanted="$2"; shift ;;
         --out) out="$2"; shift ;;
+        --jar) jar="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/load.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
     esac
     shift
 done
 if $quick; then
-    : "${rounds:=1}" "${duration:=5s}" "${firehose:=6s}" "${idle:=2000}"
+    : "${rounds:=1}" "${duration:=5s}" "${firehose:=6s}" "${idle:=2000}" "${warmup:=5s}"
 else
-    : "${rounds:=2}" "${duration:=10s}" "${firehose:=10s}" "${idle:=5000}"
+    : "${rounds:=2}" "${duration:=10s}" "${firehose:=10s}" "${idle:=5000}" "${warmup:=10s}"
 fi
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-seconds_of "$duration" >/dev/null; seconds_of "$firehose" >/dev/null
+seconds_of "$duration" >/dev/null; seconds_of "$firehose" >/dev/null; seconds_of "$warmup" >/dev/null
 case "$rounds$rate$publishers$idle$base" in *[!0-9]*) echo "bench/load.sh: --rounds, --rate, --publishers, --idle and --base-port take numbers" >&2; exit 2 ;; esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 10 ] || { echo "bench/load.sh: --rounds must be 1..10" >&2; exit 2; }
 [ "$idle" -ge 1 ] && [ "$idle" -le 18000 ] || { echo "bench/load.sh: --idle must be 1..18000 (20,000 open files per process)" >&2; exit 2; }
@@ -78,12 +91,16 @@ case "$heap" in [0-9]*[mMgG]) ;; *) echo "bench/load.sh: --heap must look like 2
 for t in ${targets_wanted//,/ }; do
     case "$t" in mosquitto|replica|cluster) ;; *) echo "bench/load.sh: unknown target '$t'" >&2; exit 2 ;; esac
 done
+case "$publisher" in raw) pub_mode=rawpub ;; mqttjs) pub_mode=pub ;; *) echo "bench/load.sh: --publisher must be raw or mqttjs, got '$publisher'" >&2; exit 2 ;; esac
 wants() { case ",$targets_wanted," in *",$1,"*) return 0 ;; esac; return 1; }
 
 command -v node >/dev/null 2>&1 || { echo "bench/load.sh: node is needed (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "bench/load.sh: python3 is needed to write the report" >&2; exit 1; }
-jar="$root/launcher/target/colmeia.jar"
-[ -f "$jar" ] || "$root/colmeia" --help >/dev/null # builds the jar
+if [ -z "$jar" ]; then
+    jar="$root/launcher/target/colmeia.jar"
+    [ -f "$jar" ] || "$root/colmeia" --help >/dev/null # builds the jar
+fi
+[ -f "$jar" ] || { echo "bench/load.sh: --jar $jar: no such file" >&2; exit 2; }
 
 bench_workdir load # `pids`: the long-lived targets
 running=()   # the load tool processes of the current run (emptied once they are waited for)
@@ -93,6 +110,14 @@ before_cleanup() {
         "$java_bin" -jar "$jar" down --dir "$cluster_dir" >/dev/null 2>&1 || true
     fi
     for pid in "${running[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+}
+clk_tck=$(getconf CLK_TCK)
+cpu_ms() { # pids... -> CPU time (user + system) they used so far, in ms
+    local total=0 t
+    for pid in "$@"; do
+        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0); total=$((total + t))
+    done
+    echo $((total * 1000 / clk_tck))
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 heap_used_kib() { # live heap after a full GC
@@ -123,7 +148,7 @@ for p in $mosq_port $replica_port $replica_http; do
 done
 
 echo "machine: $(nproc) cores, $(uname -sr), $("$java_bin" -version 2>&1 | head -n 1); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "load tool: MQTT.js $mqttjs_version on node $(node --version) ($publishers publishers, 1 subscriber, Nagle on, MQTT 3.1.1)"
+echo "load tool: node $(node --version): $publishers $publisher publishers; subscriber MQTT.js $mqttjs_version (Nagle on, MQTT 3.1.1)"
 
 declare -A url http_urls pid_of
 # ---- baseline: Mosquitto ----
@@ -173,15 +198,16 @@ if wants cluster; then
         --ingress-mqtt-port "$cl_ingress_port" --cluster-port "$cl_link_port" --http-port "$cl_http_port" \
         >"$work/up.log" 2>&1 || { echo "bench/load.sh: colmeia up failed:" >&2; tail -n 30 "$work/up.log" >&2; exit 1; }
     "$java_bin" -jar "$jar" status --dir "$cluster_dir" --json >"$work/status.json" 2>/dev/null || true
-    read -r ingress_mqtt broker_https < <(python3 - "$work/status.json" <<'PY'
+    read -r ingress_mqtt broker_https cluster_pids < <(python3 - "$work/status.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ing = [p["mqtt"] for p in s["processes"] if p["role"] == "ingress"]
 brk = ["http://%s/metrics" % p["http"] for p in s["processes"] if p["role"] == "broker"]
-print(ing[0], ",".join(brk))
+pids = [str(p["pid"]) for p in s["processes"] if p["role"] in ("broker", "ingress")]
+print(ing[0], ",".join(brk), ",".join(pids))
 PY
 )
-    url[cluster]="mqtt://$ingress_mqtt"; http_urls[cluster]="$broker_https"
+    url[cluster]="mqtt://$ingress_mqtt"; http_urls[cluster]="$broker_https"; pid_of[cluster]="${cluster_pids//,/ }"
     echo "target cluster: 3 replicas -Xmx$heap + 1 ingress (colmeia up), clients through the ingress $ingress_mqtt"
 fi
 
@@ -201,7 +227,9 @@ run_scenario() { # scenario target round
         --client-id "load-sub-$target-$round" >"$sub_out" 2>&1 &
     local sub_pid=$!; running=("$sub_pid")
     for _ in $(seq 1 200); do grep -q subscribed "$sub_out" && break; sleep 0.1; done
-    node "$mqttjs/load.js" pub --url "${url[$target]}" --qos "$qos" --rate "$rate_arg" --duration "$dur" \
+    # shellcheck disable=SC2086 # pid_of holds several pids for the cluster
+    local cpu0 t0; cpu0=$(cpu_ms ${pid_of[$target]}); t0=$(date +%s%N)
+    node "$mqttjs/load.js" "$pub_mode" --url "${url[$target]}" --qos "$qos" --rate "$rate_arg" --duration "$dur" \
         --publishers "$publishers" --ack-wait 60s >"$pub_out" 2>&1 &
     local pub_pid=$!; running+=("$pub_pid")
     local live_max=0 unanswered=0 samples=0 v
@@ -216,16 +244,19 @@ run_scenario() { # scenario target round
         sleep 0.5
     done
     wait "$pub_pid" || true
+    local t1; t1=$(date +%s%N)
     wait "$sub_pid" || true
     running=()
+    # shellcheck disable=SC2086
+    local target_cpu=$(( $(cpu_ms ${pid_of[$target]}) - cpu0 )) wall_ms=$(( (t1 - t0) / 1000000 ))
     local after_drops="" episodes="" ; if [ -n "${http_urls[$target]}" ]; then
         after_drops=$(sum_over "$target" colmeia_broker_messages_dropped_total)
         episodes=$(sum_over "$target" colmeia_broker_backpressure_episodes_total)
     fi
     python3 - "$scenario" "$target" "$round" "$sub_out" "$pub_out" "$live_max" "$unanswered" "$samples" \
-        "${before_drops:-}" "${after_drops:-}" "${episodes:-}" >>"$results" <<'PY'
+        "${before_drops:-}" "${after_drops:-}" "${episodes:-}" "$target_cpu" "$wall_ms" >>"$results" <<'PY'
 import json, sys
-scenario, target, rnd, sub_f, pub_f, live, unanswered, samples, d0, d1, ep = sys.argv[1:]
+scenario, target, rnd, sub_f, pub_f, live, unanswered, samples, d0, d1, ep, tcpu, wall = sys.argv[1:]
 def last_json(path):
     for line in reversed(open(path).read().splitlines()):
         if line.startswith("{"):
@@ -241,6 +272,20 @@ if int(samples) > 0:
     r["liveHeapMax"] = float(live); r["metricsUnanswered"] = int(unanswered); r["metricsSamples"] = int(samples)
 if scenario == "qos1" and "acked" in pub and "unique" in sub:
     r["lost"] = max(0, pub["acked"] - sub["unique"])
+# CPU: the target's (all its processes) from publishing start until the subscriber is done, per delivered
+# message; the load tool's own, and whether one of its processes used ~a whole core (then it, not the target,
+# may have been the limit, and the target's figure is a lower bound)
+wall_s = int(wall) / 1000
+delivered = sub.get("unique") or 0
+r["cpu"] = {"targetS": int(tcpu) / 1000, "publishersS": (pub.get("cpuMs") or 0) / 1000,
+            "subscriberS": (sub.get("cpuMs") or 0) / 1000, "publishingWallS": wall_s}
+if delivered:
+    r["cpu"]["targetUsPerMessage"] = round(int(tcpu) * 1000 / delivered, 1)
+    r["cpu"]["loadToolUsPerMessage"] = round(((pub.get("cpuMs") or 0) + (sub.get("cpuMs") or 0)) * 1000 / delivered, 1)
+busy = [name for name, ms, secs in (("publishers", pub.get("cpuMs") or 0, wall_s),
+                                    ("subscriber", sub.get("cpuMs") or 0, (sub.get("seconds") or 0) + 0.5))
+        if secs > 0 and ms / 1000 / secs > 0.9]
+r["cpu"]["loadToolSaturated"] = busy
 print(json.dumps(r))
 PY
     tail -n 1 "$results" | python3 -c '
@@ -250,6 +295,8 @@ r = json.loads(sys.stdin.read()); s = r["sub"]; p = r["pub"]; l = s.get("latency
 extra = ""
 if "brokerDropped" in r: extra += " dropped(counted) %d" % r["brokerDropped"]
 if "liveHeapMax" in r: extra += " live-heap-max %.0f%% unanswered %d/%d" % (100 * r["liveHeapMax"], r["metricsUnanswered"], r["metricsSamples"])
+c = r.get("cpu") or {}
+if "targetUsPerMessage" in c: extra += " | CPU/msg target %.1f us, load tool %.1f us (pub %.1fs sub %.1fs)%s" % (c["targetUsPerMessage"], c["loadToolUsPerMessage"], c["publishersS"], c["subscriberS"], (" SATURATED: " + ",".join(c["loadToolSaturated"])) if c["loadToolSaturated"] else "")
 print("%-8s %-9s round %d: sent %s acked %s received %s unique %s gaps %s dup %s rate %s msg/s p50 %s p99 %s max %s ms%s%s" % (
     r["scenario"], r["target"], r["round"], p.get("sent"), p.get("acked"), s.get("received"), s.get("unique"),
     s.get("gaps"), s.get("duplicates"), s.get("rate"), fmt(l.get("p50")), fmt(l.get("p99")), fmt(l.get("max")),
@@ -263,6 +310,14 @@ sum_over() { # target metric -> sum over the target's brokers
     done
     echo "$total"
 }
+
+if [ "$(seconds_of "$warmup")" != 0 ]; then
+    echo
+    echo "=== warm-up: a qos1 run of $warmup per target, not counted ==="
+    counted=$results; results="$work/warmup.jsonl"; duration_counted=$duration; duration=$warmup
+    for target in "${order[@]}"; do run_scenario qos1 "$target" 0; sleep 3; done
+    results=$counted; duration=$duration_counted
+fi
 
 for scenario in qos1 firehose; do
     echo
@@ -331,10 +386,10 @@ fi
 # ---- report: ratios against Mosquitto in the same run, absolute figures, targets ----
 mkdir -p "$out"
 report="$out/$stamp-load.json"
-python3 - "$results" "$report" "$rate" "$duration" "$firehose" "$publishers" "$idle" "$heap" "$mqttjs_version" \
+python3 - "$results" "$report" "$rate" "$duration" "$firehose" "$publishers" "$publisher" "$idle" "$heap" "$mqttjs_version" \
     "$(nproc)" "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, statistics, sys
-res_f, report_f, rate, duration, firehose, publishers, idle, heap, mqttjs, cores, kernel, load = sys.argv[1:]
+res_f, report_f, rate, duration, firehose, publishers, publisher, idle, heap, mqttjs, cores, kernel, load = sys.argv[1:]
 runs = [json.loads(l) for l in open(res_f) if l.strip()]
 def med(xs):
     xs = [x for x in xs if x is not None]
@@ -355,6 +410,9 @@ for scenario in ("qos1", "firehose"):
             "brokerDropped": sum(r.get("brokerDropped", 0) for r in rs) if any("brokerDropped" in r for r in rs) else None,
             "liveHeapMax": max((r.get("liveHeapMax", 0) for r in rs), default=None),
             "metricsUnanswered": sum(r.get("metricsUnanswered", 0) for r in rs),
+            "targetCpuUsPerMessage": med([(r.get("cpu") or {}).get("targetUsPerMessage") for r in rs]),
+            "loadToolCpuUsPerMessage": med([(r.get("cpu") or {}).get("loadToolUsPerMessage") for r in rs]),
+            "loadToolSaturated": sorted({b for r in rs for b in (r.get("cpu") or {}).get("loadToolSaturated", [])}),
         }
 ratios = {}
 for scenario, by in summary.items():
@@ -375,6 +433,7 @@ targets = {
 }
 report = {"machine": {"cores": int(cores), "kernel": kernel, "loadAtEnd": load},
           "settings": {"qos1Rate": int(rate), "duration": duration, "firehose": firehose, "publishers": int(publishers),
+                       "publisher": publisher,
                        "idleConnections": int(idle), "replicaHeap": heap, "mqttjs": mqttjs,
                        "mosquitto": "max_queued_messages 0, max_inflight_messages 0"},
           "summary": summary, "ratios": ratios, "idle": idle_runs, "sigterm": sig, "targets": targets, "runs": runs}
@@ -385,9 +444,11 @@ for k, v in ratios.items():
     print("ratio %-28s %.3f" % (k, v))
 for scenario, by in summary.items():
     for target, s in by.items():
-        print("%-8s %-9s rate %s msg/s, p99 %s ms, lost %s, gaps %s, sent %s, received %s, dropped(counted) %s, live heap max %s" % (
+        print("%-8s %-9s rate %s msg/s, p99 %s ms, lost %s, gaps %s, sent %s, received %s, dropped(counted) %s, live heap max %s, CPU/msg %s us (load tool %s us%s)" % (
             scenario, target, s["rate"], None if s["p99Ms"] is None else round(s["p99Ms"], 1), s["lost"], s["gaps"],
-            s["sent"], s["received"], s["brokerDropped"], None if s["liveHeapMax"] is None else "%.0f%%" % (100 * s["liveHeapMax"])))
+            s["sent"], s["received"], s["brokerDropped"], None if s["liveHeapMax"] is None else "%.0f%%" % (100 * s["liveHeapMax"]),
+            s["targetCpuUsPerMessage"], s["loadToolCpuUsPerMessage"],
+            (", saturated: " + ",".join(s["loadToolSaturated"])) if s["loadToolSaturated"] else ""))
 for t, r in idle_runs.items():
     print("idle     %-9s %s connections: RSS %s B/conn, heap %s B/conn" % (t, r["connections"], r.get("rssBytesPerConnection"), r.get("heapBytesPerConnection")))
 for k, v in targets.items():

@@ -4,6 +4,7 @@
 //
 //   node load.js sub --url mqtt://HOST:PORT --topic 'load/#' --qos 1 --idle 3s --max-time 60s
 //   node load.js pub --url mqtt://HOST:PORT --publishers 4 --qos 1 --rate 30000 --duration 10s --size 120
+//   node load.js rawpub ... (same options as pub: the same load from pre-encoded packets, cheap on CPU)
 //   node load.js idle --url mqtt://HOST:PORT --count 5000 --hold 120s
 //
 // Each prints one JSON line with its counts when done (sub: on idle/max time; pub: after --duration and the
@@ -13,6 +14,8 @@ const mqtt = require('mqtt');
 const { performance } = require('perf_hooks');
 
 const now = () => performance.timeOrigin + performance.now();
+// CPU time this process used so far (user + system), in ms: the load tool's own cost, printed with its counts
+const cpuMs = () => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); };
 
 function parseArgs(argv) {
     const opts = { mode: argv[0] };
@@ -103,7 +106,7 @@ function subscriber(o) {
             rate: seconds > 0 ? Math.round(unique / seconds) : 0, seconds,
             latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),
                 max: sorted.length ? sorted[sorted.length - 1] : null, samples },
-            disconnected }) + '\n');
+            disconnected, cpuMs: cpuMs() }) + '\n');
         client.end(true, () => process.exit(0));
         setTimeout(() => process.exit(0), 1000).unref();
     };
@@ -170,7 +173,8 @@ function publishers(o) {
                         });
                     }
                 }
-                setImmediate(tick);
+                // nothing to send yet (rate, window or socket full): sleep a millisecond instead of spinning a core
+                if (budget > 0) setImmediate(tick); else setTimeout(tick, 1);
             };
             tick();
         });
@@ -185,8 +189,140 @@ function publishers(o) {
                     sent, acked: stats.reduce((a, s) => a + s.acked, 0),
                     unacked: stats.reduce((a, s) => a + s.pending, 0),
                     failed: stats.reduce((a, s) => a + s.failed, 0), offered: Math.round(sent / seconds),
-                    errors: stats.filter((s) => s.error).map((s) => `${s.id}: ${s.error}`) }) + '\n');
+                    errors: stats.filter((s) => s.error).map((s) => `${s.id}: ${s.error}`), cpuMs: cpuMs() }) + '\n');
                 clients.forEach((c) => c.end(true));
+                setTimeout(() => process.exit(0), 500).unref();
+            }
+        }, 50);
+    }
+    setTimeout(() => { if (connected < count) fail(`only ${connected}/${count} publishers connected`); }, 15000).unref();
+}
+
+// Raw publishers: the same load as `pub` (same topics, payloads, rate, in-flight window, output line), written
+// straight to the socket as pre-encoded MQTT 3.1.1 packets, many per write. MQTT.js spends ~40 us of CPU per QoS 1
+// publish; on a 2-core machine that leaves the broker under test short of CPU, so a cheap Java or C broker and an
+// expensive one get different loads. These publishers cost a few us per message, so the broker and the MQTT.js
+// subscriber (the client we measure) get the CPU. TCP_NODELAY on: the load tool must not be the bottleneck.
+function rawPublishers(o) {
+    const net = require('net');
+    const count = int(o.publishers ?? '4', 'publishers', 1, 1000);
+    const qos = int(o.qos ?? '1', 'qos', 0, 1);
+    const rate = int(o.rate ?? '0', 'rate', 0, 10_000_000);
+    const runMs = duration(o.duration ?? '10s', 'duration');
+    const ackWaitMs = duration(o['ack-wait'] ?? '30s', 'ack-wait');
+    const size = int(o.size ?? '120', 'size', 32, 100_000);
+    const inflight = int(o.inflight ?? '1000', 'inflight', 1, 60_000);
+    const topicPrefix = o['topic-prefix'] ?? 'load';
+    const { hostname, port } = new URL(o.url);
+    const stats = [];
+    let connected = 0;
+    const remainingLength = (n) => { // MQTT variable byte integer
+        const out = [];
+        do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b); } while (n > 0);
+        return Buffer.from(out);
+    };
+    const connectPacket = (id) => {
+        const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60]),
+            Buffer.from([id.length >> 8, id.length & 0xff]), Buffer.from(id)]);
+        return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+    };
+    for (let i = 0; i < count; i++) {
+        const id = `p${i}-${process.pid}`;
+        const topic = Buffer.from(`${topicPrefix}/${id}`);
+        const body = 2 + topic.length + (qos > 0 ? 2 : 0) + size;
+        const header = Buffer.concat([Buffer.from([qos > 0 ? 0x32 : 0x30]), remainingLength(body)]);
+        const packetLength = header.length + body;
+        const payloadAt = header.length + 2 + topic.length + (qos > 0 ? 2 : 0);
+        // a template packet: header, topic, (packet id), payload padding; copied and patched per message
+        const template = Buffer.alloc(packetLength, 'x'.charCodeAt(0));
+        header.copy(template, 0);
+        template.writeUInt16BE(topic.length, header.length);
+        topic.copy(template, header.length + 2);
+        const st = { id, sent: 0, acked: 0, failed: 0, error: null, pending: 0, socket: null, connacked: false,
+            template, packetLength, payloadAt, idAt: header.length + 2 + topic.length,
+            inFlight: new Uint8Array(65536), nextId: 1, rest: null };
+        stats.push(st);
+        const socket = net.connect({ host: hostname, port: Number(port) }, () => {
+            socket.setNoDelay(true);
+            socket.write(connectPacket(`load-pub-${id}`));
+        });
+        st.socket = socket;
+        socket.on('error', (e) => { st.error = String(e.message || e); });
+        socket.on('close', () => { if (!st.error) st.error = 'connection closed'; });
+        socket.on('data', (chunk) => {
+            let buf = st.rest ? Buffer.concat([st.rest, chunk]) : chunk;
+            let at = 0;
+            while (at + 2 <= buf.length) {
+                let len = 0, mul = 1, k = at + 1, done = false;
+                while (k < buf.length && k < at + 5) {
+                    const b = buf[k++]; len += (b & 0x7f) * mul; mul *= 128;
+                    if ((b & 0x80) === 0) { done = true; break; }
+                }
+                if (!done || k + len > buf.length) break;
+                const type = buf[at] >> 4;
+                if (type === 4 && len >= 2) { // PUBACK
+                    const pid = buf.readUInt16BE(k);
+                    if (st.inFlight[pid]) { st.inFlight[pid] = 0; st.pending--; st.acked++; }
+                } else if (type === 2) { // CONNACK
+                    if (buf[k + 1] !== 0) { st.error = `CONNACK return code ${buf[k + 1]}`; socket.destroy(); }
+                    else if (!st.connacked) { st.connacked = true; if (++connected === count) run(); }
+                }
+                at = k + len;
+            }
+            st.rest = at < buf.length ? Buffer.from(buf.subarray(at)) : null;
+        });
+    }
+    const started = { at: 0 };
+    function run() {
+        started.at = now();
+        const perClientRate = rate / count;
+        stats.forEach((st) => {
+            const tick = () => {
+                const elapsed = now() - started.at;
+                if (elapsed >= runMs || st.error) return;
+                let budget = rate > 0 ? Math.floor((elapsed / 1000) * perClientRate) - st.sent : 500;
+                if (qos > 0) budget = Math.min(budget, inflight - st.pending);
+                if (st.socket.writableLength > 1_000_000) budget = 0;
+                if (budget > 0) {
+                    // one send time for the batch: it leaves in this one write
+                    const sentAt = now().toFixed(3);
+                    const batch = Buffer.allocUnsafe(budget * st.packetLength);
+                    let n = 0;
+                    for (; n < budget; n++) {
+                        let pid = 0;
+                        if (qos > 0) {
+                            pid = st.nextId;
+                            if (st.inFlight[pid]) break; // that id is still unacknowledged: wait
+                            st.inFlight[pid] = 1;
+                            st.nextId = pid === 65535 ? 1 : pid + 1;
+                            st.pending++;
+                        }
+                        const off = n * st.packetLength;
+                        st.template.copy(batch, off);
+                        if (qos > 0) batch.writeUInt16BE(pid, off + st.idAt);
+                        batch.write(`${st.id},${st.sent},${sentAt},`, off + st.payloadAt, 'latin1');
+                        st.sent++;
+                    }
+                    if (n > 0) st.socket.write(n === budget ? batch : batch.subarray(0, n * st.packetLength));
+                }
+                // nothing to send yet (rate, window or socket full): sleep a millisecond instead of spinning a core
+                if (budget > 0) setImmediate(tick); else setTimeout(tick, 1);
+            };
+            tick();
+        });
+        const deadline = started.at + runMs + ackWaitMs;
+        const waitAcks = setInterval(() => {
+            const done = stats.every((s) => qos === 0 || s.pending === 0 || s.error);
+            if ((now() >= started.at + runMs && done) || now() >= deadline) {
+                clearInterval(waitAcks);
+                const sent = stats.reduce((a, s) => a + s.sent, 0);
+                process.stdout.write(JSON.stringify({ role: 'pub', client: 'raw', qos, publishers: count,
+                    rateTarget: rate, sent, acked: stats.reduce((a, s) => a + s.acked, 0),
+                    unacked: stats.reduce((a, s) => a + s.pending, 0), failed: 0,
+                    offered: Math.round(sent / (runMs / 1000)),
+                    errors: stats.filter((s) => s.error && !(s.error === 'connection closed' && s.pending === 0))
+                        .map((s) => `${s.id}: ${s.error}`), cpuMs: cpuMs() }) + '\n');
+                stats.forEach((s) => s.socket.end(Buffer.from([0xe0, 0])));
                 setTimeout(() => process.exit(0), 500).unref();
             }
         }, 50);
@@ -232,5 +368,6 @@ const opts = parseArgs(process.argv.slice(2));
 if (!opts.url) fail('--url mqtt://HOST:PORT is required');
 if (opts.mode === 'sub') subscriber(opts);
 else if (opts.mode === 'pub') publishers(opts);
+else if (opts.mode === 'rawpub') rawPublishers(opts);
 else if (opts.mode === 'idle') idle(opts);
-else fail("first argument must be 'sub', 'pub' or 'idle'");
+else fail("first argument must be 'sub', 'pub', 'rawpub' or 'idle'");

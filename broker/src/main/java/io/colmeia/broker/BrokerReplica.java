@@ -103,6 +103,11 @@ public final class BrokerReplica implements AutoCloseable {
 
     public synchronized void start() {
         long begin = System.nanoTime();
+        // before anything in this JVM creates a Netty event loop group: Netty reads its default size once
+        if (!HiveMqInternals.setNetworkThreads(overload.effectiveNetworkThreads())) {
+            LOG.info("network threads: -Dio.netty.eventLoopThreads={} is set and wins over --network-threads",
+                    System.getProperty("io.netty.eventLoopThreads"));
+        }
         status = StatusServer.start("--http", config.http(), registry, ready::get);
         requireFreeMqttAddress();
         Path conf = HiveMqConfigFile.write(config, config.dataDir().resolve("conf"));
@@ -118,9 +123,7 @@ public final class BrokerReplica implements AutoCloseable {
         // the sink runs before HiveMQ accepts a client; the tap comes first among a client's interceptors, so a
         // publish the sink refused is not forwarded to peers either (HiveMQ stops at a prevented publish)
         List<ClientInitializer> initializers = new ArrayList<>();
-        // the ACL guard first of all: a refused publish must reach neither the sink nor the peers
         security = new Security(config.security(), gate, registry);
-        initializers.add(security.clientInitializer());
         TelemetryConfig telemetry = config.telemetry();
         if (telemetry.enabled()) {
             sink = sinks.apply(telemetry.persistence(), registry);
@@ -132,10 +135,13 @@ public final class BrokerReplica implements AutoCloseable {
         // the warm-up's own clients get no tap and no forwarder: nothing of the warm-up is stored or leaves;
         // the ACL guard (first) applies to every client
         List<ClientInitializer> perClient = new ArrayList<>();
-        perClient.add(initializers.get(0));
+        if (security.restrictsClients()) {
+            // the ACL guard first of all: a refused publish must reach neither the sink nor the peers
+            perClient.add(security.clientInitializer());
+        }
         heap = new HeapWatch();
         backpressure = new Backpressure(overload, heap, registry);
-        for (ClientInitializer initializer : initializers.subList(1, initializers.size())) {
+        for (ClientInitializer initializer : initializers) {
             perClient.add((input, context) -> {
                 if (!Warmup.isWarmupClient(input.getClientInformation().getClientId())) {
                     initializer.initialize(input, context);
@@ -185,11 +191,12 @@ public final class BrokerReplica implements AutoCloseable {
         }
         ready.set(true);
         LOG.info("broker {} ready in {} ms: MQTT on {}, persistence {}, max-queue-size {}, telemetry {}, backpressure"
-                        + " {}", config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+                        + " {}, network threads {}", config.nodeId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
                 config.mqtt(), config.persistence(), config.maxQueueSize(), telemetry.enabled()
                         ? "on (filters " + telemetry.filters() + ", ack=" + telemetry.ack() + ")" : "off",
                 overload.backpressure() ? "on (queue " + overload.queueHighWater() + ", heap "
-                        + overload.heapPercent() + "%)" : "off");
+                        + overload.heapPercent() + "%)" : "off", System.getProperty("io.netty.eventLoopThreads"));
     }
 
     public boolean isReady() {

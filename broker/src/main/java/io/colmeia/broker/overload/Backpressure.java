@@ -71,6 +71,7 @@ public final class Backpressure implements AutoCloseable {
     private final Counter backlogEpisodes;
     private final Counter pausedSeconds;
     private final Counter stalls;
+    private final Counter topUps;
     private volatile HiveMqInternals internals;
     private volatile SubscriptionStore subscriptionStore;
     private volatile EventLoopGroup eventLoops;
@@ -110,6 +111,9 @@ public final class Backpressure implements AutoCloseable {
         stalls = Counter.builder("colmeia_broker_backpressure_stalls_total")
                 .description("Subscribers found stalled (queue over the mark for --stall-timeout)")
                 .register(registry);
+        topUps = Counter.builder("colmeia_broker_inflight_topups_total")
+                .description("Times an MQTT 3 subscriber's next batch was polled while half its in-flight window"
+                        + " was still unacknowledged (HiveMQ itself waits for all)").register(registry);
         Gauge.builder("colmeia_broker_heap_live_ratio", heap, HeapWatch::liveRatio)
                 .description("Heap in use after the last garbage collection, as a share of the maximum heap")
                 .register(registry);
@@ -193,6 +197,8 @@ public final class Backpressure implements AutoCloseable {
      */
     private void findReceivers(long now) {
         for (Channel channel : internals.channels()) {
+            // visiting every connection anyway: free what HiveMQ keeps per connection and no longer needs
+            HiveMqInternals.releaseAuthenticators(channel);
             String clientId = HiveMqInternals.receivingClientId(channel);
             if (clientId == null) {
                 continue;
@@ -233,6 +239,9 @@ public final class Backpressure implements AutoCloseable {
             int size = internals.queueSize(s.clientId);
             if (size < 0) {
                 continue;
+            }
+            if (internals.topUp(s.clientId, size, config.inflightWindow())) {
+                topUps.increment();
             }
             int mark = active ? config.queueResumeMark() : config.queuePauseMark();
             if (size < config.queuePauseMark()) {

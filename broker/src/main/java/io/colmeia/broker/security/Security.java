@@ -64,7 +64,21 @@ public final class Security implements AutoCloseable {
         return authenticator;
     }
 
+    /**
+     * Whether any client can be refused a topic or slowed by a rate. Without a users file nobody can log in, so
+     * every admitted client is anonymous and may do everything: then neither the {@link PublishGuard} nor the
+     * authorizer is installed, which saves HiveMQ two hand-offs to its extension executor per PUBLISH and a client
+     * context per connection (measured in docs/performance.md).
+     */
+    public boolean restrictsClients() {
+        return store != null || config.maxPublishRate() > 0;
+    }
+
+    /** Topic authorization per client, or null when there are no users (every client anonymous: all allowed). */
     public AuthorizerProvider authorizers() {
+        if (store == null) {
+            return null;
+        }
         return input -> new ClientAuthorizer(access(input.getConnectionInformation(),
                 input.getClientInformation().getClientId()), metrics);
     }

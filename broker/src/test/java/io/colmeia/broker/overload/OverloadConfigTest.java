@@ -47,6 +47,22 @@ class OverloadConfigTest {
     }
 
     @Test
+    void networkThreadsDefaultToHalfTheCoresAndAreValidated() {
+        Duration stall = Duration.ofSeconds(10);
+        Duration start = Duration.ofMinutes(1);
+        int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        assertThat(OverloadConfig.defaults().effectiveNetworkThreads()).isEqualTo(half);
+        assertThat(new OverloadConfig(true, 1000, 70, stall, 1000, 0, start, 3).effectiveNetworkThreads())
+                .isEqualTo(3);
+        assertThat(OverloadConfig.defaults().withWarmupMessages(0).networkThreads())
+                .isEqualTo(OverloadConfig.DEFAULT_NETWORK_THREADS);
+        assertThatThrownBy(() -> new OverloadConfig(true, 1000, 70, stall, 1000, 0, start, -1))
+                .hasMessageStartingWith("--network-threads:");
+        assertThatThrownBy(() -> new OverloadConfig(true, 1000, 70, stall, 1000, 0, start, 1000))
+                .hasMessageStartingWith("--network-threads:");
+    }
+
+    @Test
     void defaultsAreValidAndOn() {
         OverloadConfig defaults = OverloadConfig.defaults();
         assertThat(defaults.backpressure()).isTrue();

@@ -52,7 +52,7 @@ Options:
   --no-haproxy          measure direct and ingress only
   --base-port P         first of the loopback ports used (default: 18850; uses P..P+7)
   --ingress-java-opts S JVM options of the ingress (default: the recommended ones in docs/ingress.md,
-                        "-Xms64m -Xmx128m -XX:+UseSerialGC"; COLMEIA_INGRESS_JAVA_OPTS too)
+                        "-Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"; COLMEIA_INGRESS_JAVA_OPTS too)
   --out DIR             where the JSON reports and the summary go (default: bench/results)
   -h, --help            this help
 
@@ -66,7 +66,7 @@ paced_rate=2000
 connections=9000
 probe_interval=1s; probe_timeout=1500ms; probe_failures=2
 phases="throughput,latency,memory,freeze,nagle"
-ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC}
+ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 with_haproxy=true
 base_port=18850
 out="$root/bench/results"

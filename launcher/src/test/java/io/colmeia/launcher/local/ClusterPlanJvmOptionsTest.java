@@ -24,7 +24,8 @@ class ClusterPlanJvmOptionsTest {
         for (Planned p : plan) {
             List<String> options = ClusterPlan.jvmOptions(p, cluster);
             if (p.role().equals("ingress")) {
-                assertThat(options).containsExactly("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC");
+                assertThat(options).containsExactly("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1");
             } else {
                 assertThat(options).as(p.id()).isEqualTo(cluster);
             }

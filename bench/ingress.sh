@@ -52,7 +52,7 @@ Options:
   --no-haproxy          measure direct and ingress only
   --base-port P         first of the loopback ports used (default: 18850; uses P..P+7)
   --ingress-java-opts S JVM options of the ingress (default: the recommended ones in docs/ingress.md,
-                        "-Xms64m -Xmx128m -XX:+UseSerialGC"; COLMEIA_INGRESS_JAVA_OPTS too)
+                        "-Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"; COLMEIA_INGRESS_JAVA_OPTS too)
   --out DIR             where the JSON reports and the summary go (default: bench/results)
   -h, --help            this help
 
@@ -66,7 +66,7 @@ paced_rate=2000
 connections=9000
 probe_interval=1s; probe_timeout=1500ms; probe_failures=2
 phases="throughput,latency,memory,freeze,nagle"
-ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC}
+ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 with_haproxy=true
 base_port=18850
 out="$root/bench/results"
@@ -283,13 +283,18 @@ runs = {}
 for r in d["runs"]:
     runs.setdefault(r["target"], {})[r["round"]] = r
 def med(xs): return statistics.median(xs) if xs else float("nan")
+def cpu_per_msg(v): # the target process's CPU time per delivered message (cores / (msg/s) = s/msg)
+    xs = [r["targetCpuCores"] * 1e6 / r["deliveredPerSecond"] for r in v
+          if r["targetCpuCores"] >= 0 and r["deliveredPerSecond"] > 0]
+    return f", target cpu/msg {med(xs):.2f} us (per round {['%.2f' % x for x in xs]})" if xs else ""
 for t, rs in runs.items():
     v = list(rs.values())
     print(f"{name}: {t:8s} delivered {med([r['deliveredPerSecond'] for r in v]):9.0f} msg/s, acked "
           f"{med([r['ackedPerSecond'] for r in v]):9.0f} msg/s, lost {sum(r['lost'] for r in v)}, "
           f"e2e p50 {med([r['endToEndLatency']['p50Ms'] for r in v]):.2f} p99 {med([r['endToEndLatency']['p99Ms'] for r in v]):.2f} ms, "
           f"ack p50 {med([r['ackLatency']['p50Ms'] for r in v]):.2f} p99 {med([r['ackLatency']['p99Ms'] for r in v]):.2f} ms, "
-          f"emulator cpu {med([r['emulatorCpuCores'] for r in v]):.2f}, target cpu {med([r['targetCpuCores'] for r in v]):.2f}")
+          f"emulator cpu {med([r['emulatorCpuCores'] for r in v]):.2f}, target cpu {med([r['targetCpuCores'] for r in v]):.2f}"
+          f"{cpu_per_msg(v)}")
 if "ingress" in runs:
     for other in [t for t in runs if t != "ingress"]:
         rounds = sorted(set(runs["ingress"]) & set(runs[other]))

@@ -136,6 +136,11 @@ public final class IngressCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     boolean tcpQuickAck;
 
+    @Option(names = "--io-threads", defaultValue = "0", paramLabel = "N",
+            description = "Event loops relaying the connections (both sides of a connection always share one);"
+                    + " 0: half the processors, at least 1 (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
     @Mixin
     TlsOptions tls = new TlsOptions();
 
@@ -147,7 +152,7 @@ public final class IngressCommand implements Callable<Integer> {
         return new IngressConfig(nodeId, mqtt, http, replicas, replicasDns, replicasPort, replicasDnsInterval,
                 probeInterval, probeTimeout, probeFailures, connectTimeout, maxConnectSize, maxConnections,
                 maxConnectionsPerIp, connectionRatePerIp, idleTimeout, proxyProtocol, shutdownGrace, drainSpread,
-                slowStart, tcpQuickAck)
+                slowStart, tcpQuickAck, ioThreads)
                 .validate();
     }
 

@@ -49,6 +49,7 @@ public final class IngressServer implements AutoCloseable {
     private final Consumer<Replica> probeNow;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final int ioThreads;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup backends = new DefaultChannelGroup("backends", GlobalEventExecutor.INSTANCE);
     private volatile Channel listener;
@@ -65,8 +66,8 @@ public final class IngressServer implements AutoCloseable {
         this.transport = transport;
         this.probeNow = probeNow;
         this.boss = transport.newGroup(1, new DefaultThreadFactory("ingress-accept", true));
-        this.workers = transport.newGroup(Math.max(1, Runtime.getRuntime().availableProcessors()),
-                new DefaultThreadFactory("ingress-io", true));
+        this.ioThreads = config.ioThreads(Runtime.getRuntime().availableProcessors());
+        this.workers = transport.newGroup(ioThreads, new DefaultThreadFactory("ingress-io", true));
         metrics.gauge("colmeia_ingress_connections_active", "Client connections open (connecting or relayed)",
                 clients, ChannelGroup::size);
         metrics.gauge("colmeia_ingress_pending_write_bytes",
@@ -85,7 +86,8 @@ public final class IngressServer implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         boundAddress = new HostPort(config.mqtt().host(), bound.getPort());
-        LOG.info("ingress listening on {} ({} transport, TCP_QUICKACK {})", boundAddress, transport.name(),
+        LOG.info("ingress listening on {} ({} transport, {} event loop(s), TCP_QUICKACK {})", boundAddress,
+                transport.name(), ioThreads,
                 config.tcpQuickAck() && transport.epoll() ? "re-armed after small client read batches" : "off");
     }
 

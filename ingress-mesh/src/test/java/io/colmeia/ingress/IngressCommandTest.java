@@ -48,6 +48,10 @@ class IngressCommandTest {
         assertThat(c.drainSpread()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.slowStart()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.tcpQuickAck()).isTrue();
+        assertThat(c.ioThreads()).isZero();
+        assertThat(c.ioThreads(2)).isEqualTo(1);
+        assertThat(c.ioThreads(1)).isEqualTo(1);
+        assertThat(c.ioThreads(8)).isEqualTo(4);
         assertThat(c).isEqualTo(IngressConfig.defaults(c.nodeId(), c.mqtt(), c.http(), c.replicas()));
     }
 
@@ -66,7 +70,8 @@ class IngressCommandTest {
     void every_option_reads_its_environment_variable() {
         IngressConfig c = parse(Map.of("COLMEIA_REPLICAS_DNS", "tasks.broker", "COLMEIA_REPLICAS_PORT", "1884",
                 "COLMEIA_PROXY_PROTOCOL", "true", "COLMEIA_REPLICAS", "10.0.0.1:1883,10.0.0.2:1883",
-                "COLMEIA_PROBE_INTERVAL", "500ms", "COLMEIA_SLOW_START", "0s", "COLMEIA_TCP_QUICKACK", "false"))
+                "COLMEIA_PROBE_INTERVAL", "500ms", "COLMEIA_SLOW_START", "0s", "COLMEIA_TCP_QUICKACK", "false",
+                "COLMEIA_IO_THREADS", "3"))
                 .config();
         assertThat(c.replicasDns()).isEqualTo("tasks.broker");
         assertThat(c.replicasPort()).isEqualTo(1884);
@@ -75,6 +80,7 @@ class IngressCommandTest {
         assertThat(c.probeInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.slowStart()).isZero();
         assertThat(c.tcpQuickAck()).isFalse();
+        assertThat(c.ioThreads(2)).isEqualTo(3);
     }
 
     @Test
@@ -97,6 +103,8 @@ class IngressCommandTest {
                 .config()).hasMessageStartingWith("--probe-failures:");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--replicas-port", "70000")
                 .config()).hasMessageStartingWith("--replicas-port:");
+        assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--io-threads", "-1")
+                .config()).hasMessageStartingWith("--io-threads:");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--slow-start", "-1s"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--slow-start");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "nonsense"))

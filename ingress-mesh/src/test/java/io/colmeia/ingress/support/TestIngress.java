@@ -27,6 +27,7 @@ public final class TestIngress {
     public boolean withHttp = false;
     public Duration slowStart = Duration.ZERO;
     public boolean tcpQuickAck = true;
+    public int ioThreads = 0;
     public Transport transport = Transport.best();
 
     public static TestIngress on(String host, List<HostPort> replicas) {
@@ -40,7 +41,7 @@ public final class TestIngress {
         return new IngressConfig(nodeId, FreePorts.on(host), withHttp ? FreePorts.on(host) : null, replicas, null,
                 1883, Duration.ofSeconds(10), probeInterval, probeTimeout, probeFailures, connectTimeout,
                 maxConnectSize, maxConnections, 0, 0, idleTimeout, proxyProtocol, shutdownGrace, drainSpread,
-                slowStart, tcpQuickAck);
+                slowStart, tcpQuickAck, ioThreads);
     }
 
     /** Starts the node (retrying once if the free port was taken meanwhile). */

@@ -111,7 +111,8 @@ public final class DrillCommand implements Callable<Integer> {
     int storePort;
 
     @Option(names = "--heap", defaultValue = "384m", paramLabel = "SIZE",
-            description = "Maximum Java heap of each cluster process (default: ${DEFAULT-VALUE}).")
+            description = "Maximum Java heap of each cluster process but the ingress nodes (they run with"
+                    + " -Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1) (default: ${DEFAULT-VALUE}).")
     String heap;
 
     @Option(names = "--ready-timeout", defaultValue = "180s", paramLabel = "DURATION",

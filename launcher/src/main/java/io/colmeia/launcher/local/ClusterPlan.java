@@ -64,6 +64,23 @@ public final class ClusterPlan {
 
     static final String STORE_REPLICA_SET = "rs0";
 
+    /**
+     * JVM options of every ingress node, instead of the cluster's {@code --heap}: it keeps ~3 KiB of live heap
+     * per relayed connection, and what costs RSS is the heap the JVM grows into and keeps (G1 grew a 384 MiB
+     * heap's young generation to 7.4–11.5 KiB per idle connection; these give 4.6 KiB, docs/ingress.md). The
+     * serial collector also has no concurrent threads competing with the relay for the cores. C1 only
+     * (TieredStopAtLevel=1): the relay is a thin layer over system calls, C1's code relays at the same CPU per
+     * message as C2's, and it is compiled within seconds where C2's compilations took the first ~15 s of full
+     * load at 3 times the CPU per message on 2 shared cores.
+     */
+    public static final List<String> INGRESS_JVM_OPTIONS = List.of("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1");
+
+    /** The JVM options a planned colmeia component starts with: the cluster's, or the ingress's own. */
+    static List<String> jvmOptions(Planned process, List<String> clusterOptions) {
+        return process.role().equals("ingress") ? INGRESS_JVM_OPTIONS : clusterOptions;
+    }
+
     private ClusterPlan() {
     }
 

@@ -137,7 +137,7 @@ public final class Supervisor {
             command.addAll(p.args());
             return command;
         }
-        return ProcessControl.colmeiaCommand(launch.jvmOptions(), p.args());
+        return ProcessControl.colmeiaCommand(ClusterPlan.jvmOptions(p, launch.jvmOptions()), p.args());
     }
 
     private void awaitReady(List<Planned> plan) throws InterruptedException {

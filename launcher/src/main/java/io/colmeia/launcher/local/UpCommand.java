@@ -95,7 +95,9 @@ public final class UpCommand implements Callable<Integer> {
     BrokerConfig.PersistenceMode brokerPersistence;
 
     @Option(names = "--heap", defaultValue = "384m", paramLabel = "SIZE",
-            description = "Maximum Java heap of each process, as for -Xmx (default: ${DEFAULT-VALUE}).")
+            description = "Maximum Java heap of each broker, store and DNS process, as for -Xmx; ingress nodes run"
+                    + " with -Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 (docs/ingress.md)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String heap;
 
     @Option(names = "--ready-timeout", defaultValue = "120s", paramLabel = "DURATION",

@@ -58,4 +58,14 @@ class BenchCommandValidationTest {
         assertThat(same.describe()).isEqualTo("127.0.0.1:1883");
         assertThat(BenchTarget.parse("127.0.0.1:1/127.0.0.1:2").name()).isEqualTo("127.0.0.1:1/127.0.0.1:2");
     }
+
+    @Test
+    void noTargetIsAlwaysMeasuredFirst() {
+        java.util.List<String> targets = java.util.List.of("a", "b", "c");
+        assertThat(BenchCommand.rotated(targets, 0)).containsExactly("a", "b", "c");
+        assertThat(BenchCommand.rotated(targets, 1)).containsExactly("b", "c", "a");
+        assertThat(BenchCommand.rotated(targets, 2)).containsExactly("c", "a", "b");
+        assertThat(BenchCommand.rotated(targets, 3)).containsExactly("a", "b", "c");
+        assertThat(BenchCommand.rotated(java.util.List.of("only"), 5)).containsExactly("only");
+    }
 }

@@ -61,6 +61,8 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
     private static final long DROP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** First size of the buffer a drain encodes its frames into (it grows as needed). */
     private static final int BATCH_BYTES = 8192;
+    /** A drain's buffer is handed to the channel once it holds this much (backpressure counts written bytes). */
+    private static final int BATCH_LIMIT_BYTES = 65_536;
 
     private final String nodeId;
     private final ClusterConfig config;
@@ -373,6 +375,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
                     batch = ch.alloc().ioBuffer(BATCH_BYTES);
                 }
                 FrameEncoder.writeFrame(frame, batch);
+                if (batch.readableBytes() >= BATCH_LIMIT_BYTES) {
+                    ch.write(batch, ch.voidPromise()); // large messages: let writability see them before the next
+                    batch = null;
+                }
             }
 
             @Override

@@ -46,6 +46,8 @@ Options:
   --phases LIST         comma-separated from throughput,latency (default: both)
   --base-port P         first loopback port (default: 18870; uses P..P+2 on each of 127.0.1.71-73)
   --out DIR             where reports go (default: bench/results)
+  --jar FILE            colmeia jar to run the replicas and the load with (default: launcher/target/colmeia.jar;
+                        e.g. a copy built from another commit, for a before/after comparison)
   -h, --help            this help
 
 Measure on a quiet machine: one benchmark at a time (see docs/benchmarks.md); wrap the run in
@@ -61,6 +63,7 @@ paced_rate=2000
 phases="throughput,latency"
 base_port=18870
 out="$root/bench/results"
+jar="$root/launcher/target/colmeia.jar"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -75,6 +78,7 @@ while [ $# -gt 0 ]; do
         --phases) phases="$2"; shift ;;
         --base-port) base_port="$2"; shift ;;
         --out) out="$2"; shift ;;
+        --jar) jar="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/cluster.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
     esac
@@ -102,7 +106,6 @@ for p in ${phases//,/ }; do
 done
 command -v python3 >/dev/null || { echo "bench/cluster.sh: python3 is needed for the summary" >&2; exit 2; }
 
-jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || { echo "bench/cluster.sh: $jar is missing; build it (./colmeia --help builds it)" >&2; exit 1; }
 
 names=(A B C)
@@ -122,6 +125,7 @@ for i in $(seq 0 $((replicas - 1))); do
     done
 done
 
+echo "jar: $jar ($(date -u -r "$jar" +%Y-%m-%dT%H:%M:%SZ))"
 echo "machine: $(nproc) cores, $(uname -sr), $("$java_bin" -version 2>&1 | head -n 1); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- the cluster ----

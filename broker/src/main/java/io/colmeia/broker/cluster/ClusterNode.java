@@ -8,6 +8,7 @@ import io.colmeia.broker.cluster.forward.LocalBroker;
 import io.colmeia.broker.cluster.forward.Outbox;
 import io.colmeia.broker.cluster.link.AckBatch;
 import io.colmeia.broker.cluster.link.Frame;
+import io.colmeia.broker.cluster.link.FrameEncoder;
 import io.colmeia.broker.cluster.link.LinkEvents;
 import io.colmeia.broker.cluster.link.LinkTransport;
 import io.colmeia.broker.cluster.link.Message;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.colmeia.common.config.HostPort;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -57,6 +59,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
     /** A filter seen by the subscribe interceptor is not withdrawn for this long (the store may lag behind). */
     private static final long PIN_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long DROP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** First size of the buffer a drain encodes its frames into (it grows as needed). */
+    private static final int BATCH_BYTES = 8192;
+    /** A drain's buffer is handed to the channel once it holds this much (backpressure counts written bytes). */
+    private static final int BATCH_LIMIT_BYTES = 65_536;
 
     private final String nodeId;
     private final ClusterConfig config;
@@ -188,6 +194,10 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
     /** Starts the link listener, dialing and route reconciliation, once HiveMQ runs. */
     public void start(LocalBroker localBroker, SubscriptionSource subscriptions) {
         this.delivery = localBroker;
+        Gauge.builder("colmeia_broker_cluster_direct_delivery", localBroker, b -> b.direct() ? 1 : 0)
+                .description("1 when messages from peers are handed to HiveMQ without its extension executor (the"
+                        + " fast path); 0 = through PublishService, several thread hand-offs per message")
+                .register(registry);
         transport.listen(config.listen());
         reconciler.scheduleWithFixedDelay(() -> reconcile(subscriptions), 0, RECONCILE_MS, TimeUnit.MILLISECONDS);
         membership.start();
@@ -345,8 +355,15 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
         peer.outbox.drain();
     }
 
+    /**
+     * The link as the outbox writes to it: the frames of one drain are encoded into one buffer and written with one
+     * channel write per flush (the outbox flushes every few dozen frames), not a pipeline pass and a buffer each.
+     * Used from the link's event loop only.
+     */
     private static Outbox.Sink sink(Channel ch) {
         return new Outbox.Sink() {
+            private ByteBuf batch;
+
             @Override
             public boolean writable() {
                 return ch.isActive() && ch.isWritable() && ch.eventLoop().inEventLoop();
@@ -354,11 +371,27 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
 
             @Override
             public void write(Frame.Publish frame) {
-                ch.write(frame, ch.voidPromise());
+                if (batch == null) {
+                    batch = ch.alloc().ioBuffer(BATCH_BYTES);
+                }
+                FrameEncoder.writeFrame(frame, batch);
+                if (batch.readableBytes() >= BATCH_LIMIT_BYTES) {
+                    ch.write(batch, ch.voidPromise()); // large messages: let writability see them before the next
+                    batch = null;
+                }
             }
 
             @Override
             public void flush() {
+                ByteBuf out = batch;
+                batch = null;
+                if (out != null) {
+                    if (out.isReadable()) {
+                        ch.write(out, ch.voidPromise());
+                    } else {
+                        out.release();
+                    }
+                }
                 ch.flush();
             }
         };

@@ -209,6 +209,10 @@ class ClusterRoutingTest {
         assertThat(forwards(origin, "broker-3") - toB3).isZero();
         assertThat(replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1")))
                 .isEqualTo(inB3);
+        // forwarded messages reached HiveMQ past its extension executor (fails if a HiveMQ upgrade moved it)
+        for (ReplicaProcess r : replicas) {
+            assertThat(r.metric("colmeia_broker_cluster_direct_delivery", Map.of())).as(r.nodeId).isEqualTo(1);
+        }
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local broker as the cluster sees it: forwarded messages are injected with {@link PublishService}, which
@@ -24,18 +26,35 @@ import java.util.function.Consumer;
  */
 public final class Delivery implements LocalBroker {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
+
     private final PublishService publishService;
     private final RetainedMessageStore retained;
+    /** HiveMQ's publish without the extension executor's hand-offs; null = through {@link PublishService}. */
+    private final HiveMqPublishPath direct;
 
     public Delivery(PublishService publishService, RetainedMessageStore retained) {
         this.publishService = publishService;
         this.retained = retained;
+        String[] why = {""};
+        this.direct = HiveMqPublishPath.of(publishService, why);
+        if (direct == null) {
+            LOG.warn("cluster: forwarded messages go through PublishService (HiveMQ's extension executor, several"
+                    + " thread hand-offs per message): its direct path is not available in this HiveMQ: {}", why[0]);
+        }
     }
 
     /** Delivers to this replica's subscribers; a retained message is also stored (an empty one clears). */
     @Override
     public CompletableFuture<Void> deliver(Message m) {
-        return publishService.publish(build(m, m.topic(), m.retain()));
+        Publish publish = build(m, m.topic(), m.retain());
+        return direct != null ? direct.publish(publish) : publishService.publish(publish);
+    }
+
+    /** True when forwarded messages bypass HiveMQ's extension executor (see {@link HiveMqPublishPath}). */
+    @Override
+    public boolean direct() {
+        return direct != null;
     }
 
     /** One shared-group member: HiveMQ's own {@code $share} delivery is not involved (see ShareTopics). */

@@ -21,4 +21,9 @@ public interface LocalBroker {
 
     /** Every retained message held here. */
     CompletableFuture<Void> forEachRetained(Consumer<Message> each);
+
+    /** True when {@link #deliver} skips HiveMQ's extension executor (see HiveMqPublishPath). */
+    default boolean direct() {
+        return false;
+    }
 }

@@ -4,7 +4,6 @@ import io.colmeia.broker.cluster.link.Frame;
 import io.colmeia.broker.cluster.link.Message;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.TreeMap;
 
 /**
  * The bounded outbound buffer towards one peer. Every forwarded message gets the next sequence number of this
@@ -14,6 +13,10 @@ import java.util.TreeMap;
  *
  * <p>At most {@code capacity} messages are held (unsent plus unacknowledged); beyond that new messages are refused
  * and the caller counts the drop. Thread-safe: clients' threads offer, the link's event loop drains and acks.
+ *
+ * <p>Acknowledgements are cumulative (link protocol 3): the peer delivers a stream in sequence order, so "up to N"
+ * settles every unacknowledged message up to N at once; sent frames wait in sequence order, so that is a poll from
+ * the front.
  */
 public final class Outbox {
 
@@ -32,7 +35,8 @@ public final class Outbox {
 
     private final int capacity;
     private final ArrayDeque<Frame.Publish> pending = new ArrayDeque<>();
-    private final TreeMap<Long, Frame.Publish> unacked = new TreeMap<>();
+    /** Sent QoS 1/2 frames awaiting the peer's ack, in sequence order (drain sends in order). */
+    private final ArrayDeque<Frame.Publish> unacked = new ArrayDeque<>();
     private long nextSeq = 1;
     private Sink sink;
 
@@ -66,7 +70,7 @@ public final class Outbox {
             Frame.Publish frame = pending.poll();
             sink.write(frame);
             if (frame.message().qos() > 0) {
-                unacked.put(frame.seq(), frame);
+                unacked.add(frame);
             }
             if (++written % FLUSH_EVERY == 0) {
                 sink.flush();
@@ -78,8 +82,11 @@ public final class Outbox {
         return written;
     }
 
-    public synchronized void ack(long seq) {
-        unacked.remove(seq);
+    /** The peer handed every message of this stream up to and including {@code upTo} to its broker. */
+    public synchronized void ack(long upTo) {
+        while (!unacked.isEmpty() && unacked.peekFirst().seq() <= upTo) {
+            unacked.pollFirst();
+        }
     }
 
     /** The link is up again (or for the first time): what is pending, re-sends first, goes to {@code sink}. */
@@ -95,7 +102,7 @@ public final class Outbox {
      */
     public synchronized int[] linkDown() {
         sink = null;
-        ArrayDeque<Frame.Publish> again = new ArrayDeque<>(unacked.values());
+        ArrayDeque<Frame.Publish> again = new ArrayDeque<>(unacked);
         int requeued = again.size();
         int dropped = 0;
         for (Iterator<Frame.Publish> it = pending.iterator(); it.hasNext(); ) {

@@ -2,21 +2,28 @@ package io.colmeia.broker.cluster.link;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Acknowledgements for one link, written in batches: deliveries complete on HiveMQ's executor threads, one by one;
- * writing and flushing each ack from there costs a task hand-off and a syscall per message. Acks are queued and
- * one task on the link's event loop writes all that are waiting with a single flush.
+ * Acknowledgements for one link, cumulative and batched: a peer's publishes arrive and are handed to the broker in
+ * sequence order, so one {@link Frame.Ack} carrying the highest handed-off sequence settles all of them. The ack
+ * goes out {@link #DELAY_MICROS} after the first message it covers: at a few thousand messages per second that is
+ * one frame (a write on this side, a read on the other) per several messages instead of one per message; at full
+ * speed, one per a few hundred. The only cost of the delay is that the sender holds those messages for re-send a
+ * little longer.
  */
 public final class AckBatch {
 
     private static final AttributeKey<AckBatch> KEY = AttributeKey.valueOf("colmeia.ackBatch");
+    /** How long an ack waits for more messages to cover. */
+    static final long DELAY_MICROS = 2_000;
 
     private final Channel channel;
-    private final ConcurrentLinkedQueue<Long> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicLong highest = new AtomicLong();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private long written;
 
     private AckBatch(Channel channel) {
         this.channel = channel;
@@ -35,25 +42,20 @@ public final class AckBatch {
         return batch;
     }
 
-    /** Acknowledges {@code seq} soon (within the current event-loop turn). Any thread. */
+    /** Acknowledges everything up to {@code seq} within {@link #DELAY_MICROS}. Any thread. */
     public void ack(long seq) {
-        waiting.add(seq);
+        highest.accumulateAndGet(seq, Math::max);
         if (scheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(this::writeAll);
+            channel.eventLoop().schedule(this::writeAll, DELAY_MICROS, TimeUnit.MICROSECONDS);
         }
     }
 
     private void writeAll() {
         scheduled.set(false);
-        int n = 0;
-        for (Long seq = waiting.poll(); seq != null; seq = waiting.poll()) {
-            if (channel.isActive()) {
-                channel.write(new Frame.Ack(seq), channel.voidPromise());
-                n++;
-            }
-        }
-        if (n > 0) {
-            channel.flush();
+        long upTo = highest.get();
+        if (upTo > written && channel.isActive()) {
+            written = upTo;
+            channel.writeAndFlush(new Frame.Ack(upTo), channel.voidPromise());
         }
     }
 }

@@ -9,8 +9,11 @@ import java.util.List;
  */
 public sealed interface Frame {
 
-    /** 2: shared-subscription groups (SharesFull, ShareCount) and share picks in Publish. */
-    int VERSION = 2;
+    /**
+     * 2: shared-subscription groups (SharesFull, ShareCount) and share picks in Publish.
+     * 3: {@link Ack} is cumulative (every publish up to its sequence number), one per batch instead of one each.
+     */
+    int VERSION = 3;
 
     /** Dialer → acceptor, first frame: who I am and where my link listener is. */
     record Hello(int version, String nodeId, long incarnation, int clusterPort) implements Frame {
@@ -77,7 +80,10 @@ public sealed interface Frame {
         }
     }
 
-    /** The receiver has handed the publish with this sequence number to its broker. */
+    /**
+     * The receiver has handed every publish of the sender's stream up to and including this sequence number to its
+     * broker (cumulative: the receiver delivers in sequence order; sent once per batch of received frames).
+     */
     record Ack(long seq) implements Frame {
     }
 

@@ -15,9 +15,19 @@ public final class FrameEncoder extends MessageToByteEncoder<Frame> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Frame frame, ByteBuf out) {
+        writeFrame(frame, out);
+    }
+
+    /** Appends {@code frame} with its length prefix to {@code out} (several frames may share one buffer). */
+    public static void writeFrame(Frame frame, ByteBuf out) {
         int start = out.writerIndex();
         out.writeInt(0);
-        FrameCodec.encode(frame, out);
+        try {
+            FrameCodec.encode(frame, out);
+        } catch (RuntimeException e) {
+            out.writerIndex(start); // leave the frames before it intact
+            throw e;
+        }
         out.setInt(start, out.writerIndex() - start - 4);
     }
 }

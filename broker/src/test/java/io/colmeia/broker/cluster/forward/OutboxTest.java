@@ -39,6 +39,26 @@ class OutboxTest {
     }
 
     @Test
+    void aCumulativeAckSettlesEverySentMessageUpToItsSequence() {
+        Outbox big = new Outbox(10);
+        big.linkUp(sink);
+        for (int i = 0; i < 5; i++) {
+            big.offer(msg("m" + i, i == 1 ? 0 : 1)); // seq 2 is QoS 0: never awaits an ack
+        }
+        big.drain();
+        assertThat(big.unackedCount()).isEqualTo(4);
+        big.ack(3);
+        assertThat(big.unackedCount()).isEqualTo(2);
+        big.ack(2); // an older (re-sent) ack changes nothing
+        assertThat(big.unackedCount()).isEqualTo(2);
+        assertThat(big.linkDown()).containsExactly(2, 0);
+        RecordingSink again = new RecordingSink();
+        big.linkUp(again);
+        big.drain();
+        assertThat(again.seqs()).containsExactly(4L, 5L);
+    }
+
+    @Test
     void dropsQos0WhileTheLinkIsDownAndKeepsQos1() {
         assertThat(outbox.offer(msg("a", 0))).isEqualTo(Outbox.Offer.DROPPED_LINK_DOWN);
         assertThat(outbox.offer(msg("b", 1))).isEqualTo(Outbox.Offer.QUEUED);

@@ -135,42 +135,13 @@ class AclTest {
     @Test
     void aClientPublishingFasterThanTheRateLimitIsRefusedAndCounted() throws Exception {
         var v5 = SecuredBroker.v5(mqtt, "acl-fast-device", DEVICE, DEVICE_PASSWORD);
-        int refused = 0;
-        for (int i = 0; i < 40; i++) {
-            org.eclipse.paho.mqttv5.client.IMqttToken token = publishWhenPahoHasRoom(v5, i);
-            try {
-                token.waitForCompletion(15_000);
-                refused += token.getReasonCodes()[0] == 0x97 ? 1 : 0;
-            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
-                refused += e.getReasonCode() == 0x97 ? 1 : 0;
-            }
-        }
+        int refused = SecuredBroker.publishCountingRateLimited(v5, 40, i -> "no1/sala/rapido");
         // 3 per second with a burst of 3: 40 publishes cannot all pass unless they took over 12 s
         assertThat(refused).isGreaterThan(0);
         assertThat(v5.isConnected()).isTrue();
         assertThat(AuthenticationTest.metric(MetricsText.of(replica),
                 "colmeia_broker_publishes_rate_limited_total{node=\"acl-1\"}")).isEqualTo(refused);
         SecuredBroker.close(v5);
-    }
-
-    /**
-     * Paho frees its in-flight slot a moment after it completes the token of the previous publish, so a publish
-     * sent right after can be refused on the client side ("Too many publishes in progress"): retry briefly.
-     */
-    private static org.eclipse.paho.mqttv5.client.IMqttToken publishWhenPahoHasRoom(
-            org.eclipse.paho.mqttv5.client.MqttAsyncClient client, int i) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return client.publish("no1/sala/rapido", Integer.toString(i).getBytes(StandardCharsets.UTF_8), 1,
-                        false);
-            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
-                if (e.getReasonCode() != 32202 // Paho: REASON_CODE_MAX_INFLIGHT
-                        || attempt >= 100) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
     }
 
     @Test

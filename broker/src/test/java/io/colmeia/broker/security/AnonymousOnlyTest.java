@@ -8,7 +8,6 @@ import io.colmeia.broker.BrokerReplica;
 import io.colmeia.broker.extension.ConnectionGate;
 import io.colmeia.common.testing.MqttClients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,17 +56,7 @@ class AnonymousOnlyTest {
             MqttClient subscriber = SecuredBroker.v3(replica.config().mqtt(), "anon-sub", null, null);
             subscriber.subscribe("#", 1, (topic, message) -> received.add(topic));
             var publisher = SecuredBroker.v5(replica.config().mqtt(), "anon-pub", null, null);
-            int refused = 0;
-            for (int i = 0; i < 30; i++) {
-                org.eclipse.paho.mqttv5.client.IMqttToken token = publisher.publish("qualquer/" + i,
-                        Integer.toString(i).getBytes(StandardCharsets.UTF_8), 1, false);
-                try {
-                    token.waitForCompletion(15_000);
-                    refused += token.getReasonCodes()[0] == 0x97 ? 1 : 0;
-                } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
-                    refused += e.getReasonCode() == 0x97 ? 1 : 0;
-                }
-            }
+            int refused = SecuredBroker.publishCountingRateLimited(publisher, 30, i -> "qualquer/" + i);
             // 3 per second with a burst of 3: 30 publishes cannot all pass unless they took over 9 s
             assertThat(refused).isGreaterThan(0);
             int delivered = 30 - refused;

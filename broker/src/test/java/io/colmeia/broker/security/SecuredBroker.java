@@ -98,4 +98,43 @@ final class SecuredBroker {
             // the test's assertions matter more than a failed close
         }
     }
+
+    /**
+     * Publishes {@code count} QoS 1 messages one after the other, to {@code topic.apply(i)} with payload {@code i},
+     * and returns how many the broker refused with 0x97 (quota exceeded: the publish rate limit).
+     */
+    static int publishCountingRateLimited(org.eclipse.paho.mqttv5.client.MqttAsyncClient client, int count,
+            java.util.function.IntFunction<String> topic) throws Exception {
+        int refused = 0;
+        for (int i = 0; i < count; i++) {
+            org.eclipse.paho.mqttv5.client.IMqttToken token = publishWhenPahoHasRoom(client, topic.apply(i), i);
+            try {
+                token.waitForCompletion(15_000);
+                refused += token.getReasonCodes()[0] == 0x97 ? 1 : 0;
+            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                refused += e.getReasonCode() == 0x97 ? 1 : 0;
+            }
+        }
+        return refused;
+    }
+
+    /**
+     * Paho frees its in-flight slot a moment after it completes the token of the previous publish, so a publish
+     * sent right after can be refused on the client side ("Too many publishes in progress"): retry briefly.
+     */
+    private static org.eclipse.paho.mqttv5.client.IMqttToken publishWhenPahoHasRoom(
+            org.eclipse.paho.mqttv5.client.MqttAsyncClient client, String topic, int i) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return client.publish(topic, Integer.toString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        1, false);
+            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                if (e.getReasonCode() != 32202 // Paho: REASON_CODE_MAX_INFLIGHT
+                        || attempt >= 100) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
 }

@@ -120,6 +120,26 @@ function subscriber(o) {
     process.on('SIGTERM', finish);
 }
 
+// Once the run is over and every QoS 1/2 publish is acknowledged (or --ack-wait ran out): the publishers' JSON
+// line (one format for both kinds), then close the connections and exit.
+function reportWhenSettled(r) {
+    const deadline = r.startedAt + r.runMs + r.ackWaitMs;
+    const waitAcks = setInterval(() => {
+        const done = r.stats.every((s) => r.qos === 0 || s.pending === 0 || s.error);
+        if ((now() >= r.startedAt + r.runMs && done) || now() >= deadline) {
+            clearInterval(waitAcks);
+            const total = (field) => r.stats.reduce((a, s) => a + (s[field] ?? 0), 0);
+            const sent = total('sent');
+            process.stdout.write(JSON.stringify({ role: 'pub', ...r.fields, qos: r.qos, publishers: r.count,
+                rateTarget: r.rate, sent, acked: total('acked'), unacked: total('pending'), failed: total('failed'),
+                offered: Math.round(sent / (r.runMs / 1000)),
+                errors: r.stats.filter(r.failedClient).map((s) => `${s.id}: ${s.error}`), cpuMs: cpuMs() }) + '\n');
+            r.close();
+            setTimeout(() => process.exit(0), 500).unref();
+        }
+    }, 50);
+}
+
 function publishers(o) {
     const count = int(o.publishers ?? '4', 'publishers', 1, 1000);
     const qos = int(o.qos ?? '1', 'qos', 0, 2);
@@ -178,22 +198,8 @@ function publishers(o) {
             };
             tick();
         });
-        const deadline = started.at + runMs + ackWaitMs;
-        const waitAcks = setInterval(() => {
-            const done = stats.every((s) => qos === 0 || s.pending === 0 || s.error);
-            if ((now() >= started.at + runMs && done) || now() >= deadline) {
-                clearInterval(waitAcks);
-                const seconds = runMs / 1000;
-                const sent = stats.reduce((a, s) => a + s.sent, 0);
-                process.stdout.write(JSON.stringify({ role: 'pub', qos, publishers: count, rateTarget: rate,
-                    sent, acked: stats.reduce((a, s) => a + s.acked, 0),
-                    unacked: stats.reduce((a, s) => a + s.pending, 0),
-                    failed: stats.reduce((a, s) => a + s.failed, 0), offered: Math.round(sent / seconds),
-                    errors: stats.filter((s) => s.error).map((s) => `${s.id}: ${s.error}`), cpuMs: cpuMs() }) + '\n');
-                clients.forEach((c) => c.end(true));
-                setTimeout(() => process.exit(0), 500).unref();
-            }
-        }, 50);
+        reportWhenSettled({ stats, qos, count, rate, runMs, ackWaitMs, startedAt: started.at, fields: {},
+            failedClient: (s) => s.error, close: () => clients.forEach((c) => c.end(true)) });
     }
     setTimeout(() => { if (connected < count) fail(`only ${connected}/${count} publishers connected`); }, 15000).unref();
 }
@@ -310,22 +316,9 @@ function rawPublishers(o) {
             };
             tick();
         });
-        const deadline = started.at + runMs + ackWaitMs;
-        const waitAcks = setInterval(() => {
-            const done = stats.every((s) => qos === 0 || s.pending === 0 || s.error);
-            if ((now() >= started.at + runMs && done) || now() >= deadline) {
-                clearInterval(waitAcks);
-                const sent = stats.reduce((a, s) => a + s.sent, 0);
-                process.stdout.write(JSON.stringify({ role: 'pub', client: 'raw', qos, publishers: count,
-                    rateTarget: rate, sent, acked: stats.reduce((a, s) => a + s.acked, 0),
-                    unacked: stats.reduce((a, s) => a + s.pending, 0), failed: 0,
-                    offered: Math.round(sent / (runMs / 1000)),
-                    errors: stats.filter((s) => s.error && !(s.error === 'connection closed' && s.pending === 0))
-                        .map((s) => `${s.id}: ${s.error}`), cpuMs: cpuMs() }) + '\n');
-                stats.forEach((s) => s.socket.end(Buffer.from([0xe0, 0])));
-                setTimeout(() => process.exit(0), 500).unref();
-            }
-        }, 50);
+        reportWhenSettled({ stats, qos, count, rate, runMs, ackWaitMs, startedAt: started.at, fields: { client: 'raw' },
+            failedClient: (s) => s.error && !(s.error === 'connection closed' && s.pending === 0),
+            close: () => stats.forEach((s) => s.socket.end(Buffer.from([0xe0, 0]))) });
     }
     setTimeout(() => { if (connected < count) fail(`only ${connected}/${count} publishers connected`); }, 15000).unref();
 }

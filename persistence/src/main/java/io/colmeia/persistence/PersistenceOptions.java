@@ -44,6 +44,11 @@ public class PersistenceOptions {
                     + " none arrives for 1 ms (default: ${DEFAULT-VALUE}).")
     public Duration batchLinger;
 
+    @Option(names = "--write-concurrency", defaultValue = "4", paramLabel = "N",
+            description = "Batches written at the same time: while one waits for the server, the next is on its way,"
+                    + " and the server can commit them together (default: ${DEFAULT-VALUE}).")
+    public int writeConcurrency;
+
     @Option(names = "--queue-capacity", defaultValue = "100000", paramLabel = "N",
             description = "Messages waiting to be written, at most; beyond it a message is refused (not"
                     + " acknowledged) rather than dropped (default: ${DEFAULT-VALUE}).")
@@ -102,6 +107,6 @@ public class PersistenceOptions {
         Path spool = Directories.requireWritable("--spool-dir", spoolDir);
         return new PersistenceConfig(uri, database, spool, spoolMaxBytes, batchSize, batchLinger, queueCapacity,
                 queueWait, writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow, timeseriesCopy,
-                shutdownGrace);
+                shutdownGrace, writeConcurrency);
     }
 }

@@ -197,9 +197,14 @@ public final class MongoTelemetrySink implements TelemetrySink {
             if (batch.size() >= config.batchSize() || remaining <= 0) {
                 return;
             }
-            // Group commit: a batch waits for more only while messages keep coming. A device waits for
-            // its PUBACK, and HiveMQ hands a client's next publish over only after that, so lingering on
-            // a quiet queue would only add latency (and cap each client at one message per linger).
+            if (queue.isEmpty() && collecting.hasQueuedThreads()) {
+                // Another writer is idle: write this batch now, it takes the next message at once.
+                return;
+            }
+            // Group commit: with every other writer busy, a batch waits for more only while messages keep
+            // coming. A device waits for its PUBACK, and HiveMQ hands a client's next publish over only after
+            // that, so lingering on a quiet queue would only add latency (and cap each client at one message
+            // per linger).
             Pending next = queue.poll(Math.min(remaining, ARRIVAL_GAP_NANOS), TimeUnit.NANOSECONDS);
             if (next == null) {
                 return;

@@ -40,8 +40,9 @@ public class PersistenceOptions {
 
     @Option(names = "--batch-linger", defaultValue = "20ms", paramLabel = "DURATION",
             converter = Converters.DurationConverter.class,
-            description = "Longest time a batch waits to fill while messages keep arriving; it is written as soon as"
-                    + " none arrives for 1 ms (default: ${DEFAULT-VALUE}).")
+            description = "Longest time a batch waits to fill while messages keep arriving and every other writer is"
+                    + " busy; it is written as soon as none arrives for 1 ms, or at once when a writer is idle"
+                    + " (default: ${DEFAULT-VALUE}).")
     public Duration batchLinger;
 
     @Option(names = "--write-concurrency", defaultValue = "4", paramLabel = "N",

@@ -34,7 +34,7 @@ public record PersistenceConfig(
 
     public static final int MAX_PAYLOAD_LIMIT = 8 * 1024 * 1024;
     /** Batches written at the same time by default (see {@code --write-concurrency}). */
-    public static final int DEFAULT_WRITE_CONCURRENCY = 4;
+    public static final int DEFAULT_WRITE_CONCURRENCY = 1;
 
     public PersistenceConfig {
         Objects.requireNonNull(mongodbUri, "mongodbUri");

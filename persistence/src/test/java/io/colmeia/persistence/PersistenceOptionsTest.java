@@ -62,7 +62,7 @@ class PersistenceOptionsTest {
         assertThat(config.writeTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.maxJsonDepth()).isEqualTo(32);
         assertThat(config.timeseriesCopy()).isTrue();
-        assertThat(config.writeConcurrency()).isEqualTo(4);
+        assertThat(config.writeConcurrency()).isEqualTo(1);
         assertThat(config.spoolDir()).isEqualTo(dir.toAbsolutePath().normalize());
         PersistenceConfig programmatic = PersistenceConfig.defaults(config.mongodbUri().getConnectionString(),
                 config.spoolDir());

@@ -192,11 +192,17 @@ batches=$(metric $((base_port + 3)) 'colmeia_persistence_batch_documents_count{'
 docs=$(metric $((base_port + 3)) 'colmeia_persistence_batch_documents_sum{')
 wsum=$(metric $((base_port + 3)) 'colmeia_persistence_write_latency_seconds_sum{')
 wcount=$(metric $((base_port + 3)) 'colmeia_persistence_write_latency_seconds_count{')
+asum=$(metric $((base_port + 3)) 'colmeia_broker_telemetry_ack_wait_seconds_sum{')
+acount=$(metric $((base_port + 3)) 'colmeia_broker_telemetry_ack_wait_seconds_count{')
+commits=$(metric $((base_port + 1)) 'colmeia_store_commits_total{')
 {
     echo "persisted replica counters: written $written, duplicates $duplicates, spooled $spooled, refused $failed;" \
         "tap outcome stored $durable"
     [ "${batches:-0}" -gt 0 ] && [ "${wcount:-0}" -gt 0 ] && echo "persisted replica batches: $batches, mean" \
         "$(( docs / batches )) docs; insertMany mean $(python3 -c "print(f'{$wsum / $wcount * 1000:.1f}')") ms"
+    # the tap's wait for the sink (submit -> durable) against the PUBACK latency: the rest is HiveMQ's queueing
+    [ "${acount:-0}" -gt 0 ] && echo "persisted replica: tap waited for the sink $(python3 -c "print(f'{$asum / $acount * 1000:.1f}')")" \
+        "ms on average ($acount held publishes); store commits $commits"
     echo "store data file: $(metric $((base_port + 1)) 'colmeia_store_data_bytes{') bytes; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$summary"
 echo "reports: $out/$stamp-persistence-*.json, summary $summary"

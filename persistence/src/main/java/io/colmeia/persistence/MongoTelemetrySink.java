@@ -22,6 +22,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.DecoderContext;
@@ -32,9 +34,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The telemetry sink: decode, queue, batch, write to MongoDB with write concern majority, or spool.
  *
- * <p>Threads: callers of {@link #submit} (decode + enqueue), one {@code persistence-writer} (batches from the
- * queue to MongoDB or, while the spool holds anything, to the spool, so order is kept), one
- * {@code persistence-replayer} (spool to MongoDB, in order, then back to direct writes).
+ * <p>Threads: callers of {@link #submit} (decode + enqueue), {@code --write-concurrency} {@code persistence-writer-N}
+ * threads (each takes a batch from the queue and writes it to MongoDB or, while the spool holds anything, to the
+ * spool), one {@code persistence-replayer} (spool to MongoDB, in order, then back to direct writes). Several
+ * writers keep several batches in flight: while one waits for the server's answer, the next batch is already
+ * being written, and the server can commit them together. Batches written at the same time may land in either
+ * order; a client with {@code ack=persisted} has one message in the sink at a time, so its own messages keep their
+ * order, and the deterministic {@code _id} makes any order safe for exactly-once.
  */
 public final class MongoTelemetrySink implements TelemetrySink {
 
@@ -52,7 +58,9 @@ public final class MongoTelemetrySink implements TelemetrySink {
     private static final long ARRIVAL_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private final Spool spool;
     private final BlockingQueue<Pending> queue;
-    private final Thread writerThread;
+    private final List<Thread> writerThreads;
+    private final AtomicInteger writersRunning = new AtomicInteger();
+    private final ReentrantLock collecting = new ReentrantLock();
     private final Thread replayerThread;
     private final Object replayWakeup = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -91,8 +99,14 @@ public final class MongoTelemetrySink implements TelemetrySink {
         this.schema = new Schema(database, client.getDatabase("admin"), config.timeseriesCopy());
         this.writer = new MongoWriter(database, schema, config.writeRetries(), metrics);
         metrics.gauges(queue::size, spool::bytes, spool::records);
-        this.writerThread = new Thread(this::writeLoop, "persistence-writer");
-        this.writerThread.setDaemon(true);
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 1; i <= config.writeConcurrency(); i++) {
+            Thread writer = new Thread(this::writeLoop, "persistence-writer-" + i);
+            writer.setDaemon(true);
+            writers.add(writer);
+        }
+        this.writerThreads = List.copyOf(writers);
+        this.writersRunning.set(writers.size());
         this.replayerThread = new Thread(this::replayLoop, "persistence-replayer");
         this.replayerThread.setDaemon(true);
     }
@@ -117,12 +131,12 @@ public final class MongoTelemetrySink implements TelemetrySink {
             spool.close();
             throw e;
         }
-        sink.writerThread.start();
+        sink.writerThreads.forEach(Thread::start);
         sink.replayerThread.start();
-        LOG.info("telemetry sink started: MongoDB {} database '{}', batches of <= {} docs / {} ms, queue {}, spool {}"
-                        + " ({} byte(s) waiting)", config.mongodbUri().getHosts(), config.database(),
-                config.batchSize(), config.batchLinger().toMillis(), config.queueCapacity(), spool.file(),
-                spool.bytes());
+        LOG.info("telemetry sink started: MongoDB {} database '{}', batches of <= {} docs / {} ms, {} in flight,"
+                        + " queue {}, spool {} ({} byte(s) waiting)", config.mongodbUri().getHosts(), config.database(),
+                config.batchSize(), config.batchLinger().toMillis(), config.writeConcurrency(),
+                config.queueCapacity(), spool.file(), spool.bytes());
         return sink;
     }
 
@@ -169,30 +183,50 @@ public final class MongoTelemetrySink implements TelemetrySink {
 
     // --- writer ----------------------------------------------------------------------------------------------
 
+    /** Fills {@code batch}: waits up to 100 ms for a first message, then takes what keeps arriving. */
+    private void collect(List<Pending> batch) throws InterruptedException {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return;
+        }
+        batch.add(first);
+        long deadline = System.nanoTime() + config.batchLinger().toNanos();
+        while (batch.size() < config.batchSize()) {
+            queue.drainTo(batch, config.batchSize() - batch.size());
+            long remaining = deadline - System.nanoTime();
+            if (batch.size() >= config.batchSize() || remaining <= 0) {
+                return;
+            }
+            if (queue.isEmpty() && collecting.hasQueuedThreads()) {
+                // Another writer is idle: write this batch now, it takes the next message at once.
+                return;
+            }
+            // Group commit: with every other writer busy, a batch waits for more only while messages keep
+            // coming. A device waits for its PUBACK, and HiveMQ hands a client's next publish over only after
+            // that, so lingering on a quiet queue would only add latency (and cap each client at one message
+            // per linger).
+            Pending next = queue.poll(Math.min(remaining, ARRIVAL_GAP_NANOS), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+        }
+    }
+
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(config.batchSize());
         try {
             while (!(closed.get() && queue.isEmpty())) {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                // One writer fills a batch at a time, the others are writing theirs: idle writers would otherwise
+                // split the arrivals between them into many small batches.
+                collecting.lockInterruptibly();
+                try {
+                    collect(batch);
+                } finally {
+                    collecting.unlock();
                 }
-                batch.add(first);
-                long deadline = System.nanoTime() + config.batchLinger().toNanos();
-                while (batch.size() < config.batchSize()) {
-                    queue.drainTo(batch, config.batchSize() - batch.size());
-                    long remaining = deadline - System.nanoTime();
-                    if (batch.size() >= config.batchSize() || remaining <= 0) {
-                        break;
-                    }
-                    // Group commit: a batch waits for more only while messages keep coming. A device waits for
-                    // its PUBACK, and HiveMQ hands a client's next publish over only after that, so lingering on
-                    // a quiet queue would only add latency (and cap each client at one message per linger).
-                    Pending next = queue.poll(Math.min(remaining, ARRIVAL_GAP_NANOS), TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
-                    }
-                    batch.add(next);
+                if (batch.isEmpty()) {
+                    continue;
                 }
                 try {
                     handle(batch);
@@ -207,10 +241,12 @@ public final class MongoTelemetrySink implements TelemetrySink {
             fail(batch, "interrupted", "the sink was stopped before the message was written");
             Thread.currentThread().interrupt();
         } finally {
-            writerDone = true;
-            List<Pending> left = new ArrayList<>();
-            queue.drainTo(left);
-            fail(left, "closed", "the telemetry sink stopped before the message was written");
+            if (writersRunning.decrementAndGet() == 0) {
+                writerDone = true;
+                List<Pending> left = new ArrayList<>();
+                queue.drainTo(left);
+                fail(left, "closed", "the telemetry sink stopped before the message was written");
+            }
         }
     }
 
@@ -412,11 +448,18 @@ public final class MongoTelemetrySink implements TelemetrySink {
         }
         long graceMs = config.shutdownGrace().toMillis();
         try {
-            writerThread.join(graceMs + 1);
-            if (writerThread.isAlive()) {
-                LOG.warn("persistence writer still busy after {} ms; stopping it", graceMs);
-                writerThread.interrupt();
-                writerThread.join(5_000);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMs + 1);
+            for (Thread writer : writerThreads) {
+                writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            for (Thread writer : writerThreads) {
+                if (writer.isAlive()) {
+                    LOG.warn("{} still busy after {} ms; stopping it", writer.getName(), graceMs);
+                    writer.interrupt();
+                }
+            }
+            for (Thread writer : writerThreads) {
+                writer.join(5_000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

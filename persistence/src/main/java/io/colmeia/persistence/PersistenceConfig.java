@@ -26,12 +26,15 @@ public record PersistenceConfig(
         int maxJsonDepth,
         Duration dedupeWindow,
         boolean timeseriesCopy,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        int writeConcurrency) {
 
     /** MongoDB database names: no '/', '\', '.', ' ', '"', '$', at most 63 bytes. */
     private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_-]{1,63}");
 
     public static final int MAX_PAYLOAD_LIMIT = 8 * 1024 * 1024;
+    /** Batches written at the same time by default (see {@code --write-concurrency}). */
+    public static final int DEFAULT_WRITE_CONCURRENCY = 1;
 
     public PersistenceConfig {
         Objects.requireNonNull(mongodbUri, "mongodbUri");
@@ -74,6 +77,20 @@ public record PersistenceConfig(
         }
         requireRange("--dedupe-window", dedupeWindow, Duration.ofMillis(1), Duration.ofDays(1));
         requireRange("--persistence-shutdown-grace", shutdownGrace, Duration.ZERO, Duration.ofMinutes(10));
+        if (writeConcurrency < 1 || writeConcurrency > 64) {
+            throw new InvalidConfigurationException("--write-concurrency", "must be between 1 and 64, got "
+                    + writeConcurrency);
+        }
+    }
+
+    /** The configuration with the default {@code --write-concurrency}. */
+    public PersistenceConfig(ConnectionString mongodbUri, String database, Path spoolDir, long spoolMaxBytes,
+                             int batchSize, Duration batchLinger, int queueCapacity, Duration queueWait,
+                             Duration writeTimeout, int writeRetries, int maxPayloadBytes, int maxJsonDepth,
+                             Duration dedupeWindow, boolean timeseriesCopy, Duration shutdownGrace) {
+        this(mongodbUri, database, spoolDir, spoolMaxBytes, batchSize, batchLinger, queueCapacity, queueWait,
+                writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow, timeseriesCopy, shutdownGrace,
+                DEFAULT_WRITE_CONCURRENCY);
     }
 
     private static void requireRange(String option, Duration value, Duration min, Duration max) {
@@ -96,24 +113,30 @@ public record PersistenceConfig(
     public PersistenceConfig withMongodbUri(String uri) {
         return new PersistenceConfig(new ConnectionString(uri), database, spoolDir, spoolMaxBytes, batchSize,
                 batchLinger, queueCapacity, queueWait, writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth,
-                dedupeWindow, timeseriesCopy, shutdownGrace);
+                dedupeWindow, timeseriesCopy, shutdownGrace, writeConcurrency);
     }
 
     public PersistenceConfig withQueue(int capacity, Duration wait) {
         return new PersistenceConfig(mongodbUri, database, spoolDir, spoolMaxBytes, batchSize, batchLinger,
                 capacity, wait, writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow,
-                timeseriesCopy, shutdownGrace);
+                timeseriesCopy, shutdownGrace, writeConcurrency);
     }
 
     public PersistenceConfig withBatch(int size, Duration linger) {
         return new PersistenceConfig(mongodbUri, database, spoolDir, spoolMaxBytes, size, linger,
                 queueCapacity, queueWait, writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow,
-                timeseriesCopy, shutdownGrace);
+                timeseriesCopy, shutdownGrace, writeConcurrency);
+    }
+
+    public PersistenceConfig withWriteConcurrency(int writers) {
+        return new PersistenceConfig(mongodbUri, database, spoolDir, spoolMaxBytes, batchSize, batchLinger,
+                queueCapacity, queueWait, writeTimeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow,
+                timeseriesCopy, shutdownGrace, writers);
     }
 
     public PersistenceConfig withWriteTimeout(Duration timeout) {
         return new PersistenceConfig(mongodbUri, database, spoolDir, spoolMaxBytes, batchSize, batchLinger,
                 queueCapacity, queueWait, timeout, writeRetries, maxPayloadBytes, maxJsonDepth, dedupeWindow,
-                timeseriesCopy, shutdownGrace);
+                timeseriesCopy, shutdownGrace, writeConcurrency);
     }
 }

@@ -206,19 +206,22 @@ class MongoTelemetrySinkTest {
 
     @Test
     void fullQueueRefusesAtOnceInsteadOfDropping() throws Exception {
-        // No store: the writer waits for a server with the first message while the queue fills.
+        // No store: each of the two writers waits for a server with one message while the queue fills.
         MongoTelemetrySink sink = startSink(config().withWriteTimeout(Duration.ofSeconds(3))
-                .withBatch(1, Duration.ZERO).withQueue(1, Duration.ZERO));
+                .withBatch(1, Duration.ZERO).withQueue(1, Duration.ZERO).withWriteConcurrency(2));
         CompletableFuture<Durability> first = sink.submit(message("esp-1", seed(1)));
         await().atMost(Duration.ofSeconds(5)).until(() -> sink.queueDepth() == 0);
         CompletableFuture<Durability> second = sink.submit(message("esp-1", seed(2)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.queueDepth() == 0);
         CompletableFuture<Durability> third = sink.submit(message("esp-1", seed(3)));
+        CompletableFuture<Durability> fourth = sink.submit(message("esp-1", seed(4)));
 
-        assertThat(third).isCompletedExceptionally();
-        assertThat(third.handle((d, e) -> e).get()).isInstanceOf(PersistenceUnavailableException.class)
+        assertThat(fourth).isCompletedExceptionally();
+        assertThat(fourth.handle((d, e) -> e).get()).isInstanceOf(PersistenceUnavailableException.class)
                 .hasMessageContaining("queue is full");
         assertThat(get(first)).isEqualTo(Durability.SPOOLED);
         assertThat(get(second)).isEqualTo(Durability.SPOOLED);
+        assertThat(get(third)).isEqualTo(Durability.SPOOLED);
         assertThat(registry.scrape()).contains("colmeia_persistence_failed_total{node=\"broker-test\",reason=\"queue_full\"} 1");
     }
 

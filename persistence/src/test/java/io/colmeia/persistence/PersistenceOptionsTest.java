@@ -62,6 +62,7 @@ class PersistenceOptionsTest {
         assertThat(config.writeTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.maxJsonDepth()).isEqualTo(32);
         assertThat(config.timeseriesCopy()).isTrue();
+        assertThat(config.writeConcurrency()).isEqualTo(1);
         assertThat(config.spoolDir()).isEqualTo(dir.toAbsolutePath().normalize());
         PersistenceConfig programmatic = PersistenceConfig.defaults(config.mongodbUri().getConnectionString(),
                 config.spoolDir());
@@ -86,6 +87,9 @@ class PersistenceOptionsTest {
         assertThatThrownBy(() -> parse(Map.of(), "--spool-dir", dir.toString(), "--batch-size", "0"))
                 .isInstanceOfSatisfying(InvalidConfigurationException.class,
                         e -> assertThat(e.option()).isEqualTo("--batch-size"));
+        assertThatThrownBy(() -> parse(Map.of(), "--spool-dir", dir.toString(), "--write-concurrency", "0"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class,
+                        e -> assertThat(e.option()).isEqualTo("--write-concurrency"));
         assertThatThrownBy(() -> parse(Map.of(), "--spool-dir", dir.toString(), "--queue-capacity", "10"))
                 .isInstanceOfSatisfying(InvalidConfigurationException.class,
                         e -> assertThat(e.getMessage()).contains("--queue-capacity").contains("--batch-size"));

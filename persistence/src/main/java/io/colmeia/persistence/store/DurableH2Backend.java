@@ -33,7 +33,11 @@ final class DurableH2Backend extends H2Backend {
     /** Field in the hello answer by which the writer recognises the embedded store. */
     static final String MARKER = "colmeiaEmbeddedStore";
 
+    /** What {@link MVStore#commit()} returns when there was nothing to store. */
+    private static final long INITIAL_VERSION = -1;
     private static final Set<String> HANDSHAKE = Set.of("hello", "ismaster");
+    private static final Set<String> WRITES = Set.of("insert", "update", "delete", "findandmodify", "create",
+            "createindexes", "drop", "dropindexes", "dropdatabase", "renamecollection");
 
     private final MVStore mvStore;
     private final String replicaSet;
@@ -74,7 +78,7 @@ final class DurableH2Backend extends H2Backend {
             return super.handleCommand(channel, database, command, query);
         } finally {
             try {
-                commitIfChanged();
+                commitIfChanged(command);
             } finally {
                 access.readLock().unlock();
             }
@@ -101,13 +105,19 @@ final class DurableH2Backend extends H2Backend {
         }
     }
 
-    void commitIfChanged() {
-        if (mvStore.hasUnsavedChanges()) {
-            mvStore.commit();
-            if (fsync) {
-                mvStore.sync();
-            }
+    /** Commits what {@code command} (or maintenance, with a name that is no write command) changed. */
+    void commitIfChanged(String command) {
+        // No unlocked hasUnsavedChanges() check first: while another connection's commit is writing its chunk, the
+        // version is already bumped and that check says "nothing unsaved", so this reply could leave before the
+        // chunk holding its documents is in the file. commit() checks under H2's store lock, i.e. after any commit
+        // in progress has written its chunk; concurrent writes thus share one commit (group commit).
+        boolean stored = mvStore.commit() != INITIAL_VERSION;
+        if (stored) {
             commits.increment();
+        }
+        // A write whose changes another connection's commit stored must not skip the sync either.
+        if (fsync && (stored || WRITES.contains(command.toLowerCase(Locale.ROOT)))) {
+            mvStore.sync();
         }
     }
 

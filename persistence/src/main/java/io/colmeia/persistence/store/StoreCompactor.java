@@ -86,7 +86,7 @@ final class StoreCompactor implements AutoCloseable {
                 long start = System.nanoTime();
                 boolean rewrote = backend.exclusively(() -> {
                     boolean any = mvStore.compact(fillBelow, STEP_BYTES);
-                    backend.commitIfChanged();
+                    backend.commitIfChanged("compact");
                     return any;
                 });
                 pause.record(Duration.ofNanos(System.nanoTime() - start));

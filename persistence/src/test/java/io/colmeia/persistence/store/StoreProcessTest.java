@@ -61,35 +61,44 @@ class StoreProcessTest {
         List<String> acknowledged = new ArrayList<>();
         try (StoreProcess store = StoreProcess.start(address, data)) {
             AtomicBoolean stop = new AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                try (MongoClient client = client(store.connectionString())) {
-                    MongoCollection<Document> c = client.getDatabase("t").getCollection("docs");
-                    for (int batch = 0; batch < 1000 && !stop.get(); batch++) {
-                        List<Document> docs = new ArrayList<>();
-                        for (int i = 0; i < 100; i++) {
-                            docs.add(new Document("_id", "d-" + batch + "-" + i).append("v", i));
-                        }
-                        c.insertMany(docs);
-                        synchronized (acknowledged) {
-                            for (Document d : docs) {
-                                acknowledged.add(d.getString("_id"));
+            // Several connections at once: their writes share commits, and each must still be in the file
+            // before its own reply leaves.
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                String prefix = "w" + w + "-";
+                Thread writer = new Thread(() -> {
+                    try (MongoClient client = client(store.connectionString())) {
+                        MongoCollection<Document> c = client.getDatabase("t").getCollection("docs");
+                        for (int batch = 0; batch < 1000 && !stop.get(); batch++) {
+                            List<Document> docs = new ArrayList<>();
+                            for (int i = 0; i < 100; i++) {
+                                docs.add(new Document("_id", prefix + batch + "-" + i).append("v", i));
+                            }
+                            c.insertMany(docs);
+                            synchronized (acknowledged) {
+                                for (Document d : docs) {
+                                    acknowledged.add(d.getString("_id"));
+                                }
                             }
                         }
+                    } catch (MongoException expected) {
+                        // the store was killed under us
                     }
-                } catch (MongoException expected) {
-                    // the store was killed under us
-                }
-            }, "test-writer");
-            writer.start();
+                }, "test-writer-" + w);
+                writer.start();
+                writers.add(writer);
+            }
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 synchronized (acknowledged) {
-                    return acknowledged.size() >= 1000;
+                    return acknowledged.size() >= 2000;
                 }
             });
             store.kill9(); // mid-stream, while writes are in flight
             stop.set(true);
-            writer.join(30_000);
-            assertThat(writer.isAlive()).isFalse();
+            for (Thread writer : writers) {
+                writer.join(30_000);
+                assertThat(writer.isAlive()).isFalse();
+            }
         }
         List<String> acked;
         synchronized (acknowledged) {

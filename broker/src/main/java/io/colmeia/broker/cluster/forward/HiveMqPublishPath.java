@@ -1,5 +1,7 @@
 package io.colmeia.broker.cluster.forward;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import java.lang.invoke.MethodHandle;
@@ -7,13 +9,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
-import java.util.List;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HiveMQ's own publish path for messages forwarded by a peer, without the extension executor.
@@ -34,36 +31,7 @@ import java.util.concurrent.TimeUnit;
 final class HiveMqPublishPath {
 
     /** Runs a task on the calling thread: HiveMQ's completions here only set futures. */
-    static final ExecutorService INLINE = new AbstractExecutorService() {
-        @Override
-        public void execute(Runnable command) {
-            command.run();
-        }
-
-        @Override
-        public void shutdown() {
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return false;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return false;
-        }
-    };
+    static final ExecutorService INLINE = MoreExecutors.newDirectExecutorService();
 
     private final Object service;
     private final Object internal;
@@ -71,16 +39,12 @@ final class HiveMqPublishPath {
     private final MethodHandle toInternal;
     /** InternalPublishService.publish(PUBLISH, ExecutorService, String) → ListenableFuture. */
     private final MethodHandle publish;
-    /** ListenableFuture.addListener(Runnable, Executor). */
-    private final MethodHandle addListener;
 
-    private HiveMqPublishPath(Object service, Object internal, MethodHandle toInternal, MethodHandle publish,
-                              MethodHandle addListener) {
+    private HiveMqPublishPath(Object service, Object internal, MethodHandle toInternal, MethodHandle publish) {
         this.service = service;
         this.internal = internal;
         this.toInternal = toInternal;
         this.publish = publish;
-        this.addListener = addListener;
     }
 
     /** The fast path of HiveMQ's {@code PublishServiceImpl}, or null (with the reason in {@code why[0]}). */
@@ -97,8 +61,10 @@ final class HiveMqPublishPath {
             convert.setAccessible(true);
             Class<?> internalType = Class.forName("com.hivemq.mqtt.services.InternalPublishService", false, loader);
             Method publish = internalType.getMethod("publish", packet, ExecutorService.class, String.class);
-            Class<?> listenable = Class.forName("com.google.common.util.concurrent.ListenableFuture", false, loader);
-            Method addListener = listenable.getMethod("addListener", Runnable.class, Executor.class);
+            if (!ListenableFuture.class.isAssignableFrom(publish.getReturnType())) {
+                why[0] = "InternalPublishService.publish returns " + publish.getReturnType().getName();
+                return null;
+            }
             if (internal == null || !internalType.isInstance(internal)) {
                 why[0] = "PublishServiceImpl.internalPublishService is " + internal;
                 return null;
@@ -107,9 +73,7 @@ final class HiveMqPublishPath {
             return new HiveMqPublishPath(service, internal,
                     lookup.unreflect(convert).asType(MethodType.methodType(Object.class, Object.class, Object.class)),
                     lookup.unreflect(publish).asType(MethodType.methodType(Object.class, Object.class, Object.class,
-                            ExecutorService.class, String.class)),
-                    lookup.unreflect(addListener).asType(MethodType.methodType(void.class, Object.class,
-                            Runnable.class, Executor.class)));
+                            ExecutorService.class, String.class)));
         } catch (ReflectiveOperationException | RuntimeException e) {
             why[0] = e.toString();
             return null;
@@ -121,15 +85,16 @@ final class HiveMqPublishPath {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             Object packet = (Object) toInternal.invokeExact(service, (Object) message);
-            Object future = (Object) publish.invokeExact(internal, packet, INLINE, (String) null);
-            addListener.invokeExact(future, (Runnable) () -> {
+            ListenableFuture<?> future = (ListenableFuture<?>) (Object) publish.invokeExact(internal, packet, INLINE,
+                    (String) null);
+            future.addListener(() -> {
                 try {
-                    ((Future<?>) future).get();
+                    future.get();
                     done.complete(null);
                 } catch (Throwable e) {
                     done.completeExceptionally(e.getCause() != null ? e.getCause() : e);
                 }
-            }, (Executor) INLINE);
+            }, MoreExecutors.directExecutor());
         } catch (Throwable e) {
             done.completeExceptionally(e);
         }

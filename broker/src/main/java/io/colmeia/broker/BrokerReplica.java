@@ -71,6 +71,7 @@ public final class BrokerReplica implements AutoCloseable {
     private ClusterNode cluster;
     private final BiFunction<PersistenceConfig, MeterRegistry, TelemetrySink> sinks;
     private TelemetrySink sink;
+    private TelemetryTap tap;
     private Security security;
     private HeapWatch heap;
     private Backpressure backpressure;
@@ -127,7 +128,8 @@ public final class BrokerReplica implements AutoCloseable {
         TelemetryConfig telemetry = config.telemetry();
         if (telemetry.enabled()) {
             sink = sinks.apply(telemetry.persistence(), registry);
-            initializers.add(new TelemetryTap(sink, telemetry, config.nodeId(), registry).clientInitializer());
+            tap = new TelemetryTap(sink, telemetry, config.nodeId(), registry);
+            initializers.add(tap.clientInitializer());
         }
         if (cluster != null) {
             initializers.add(cluster.clientInitializer());
@@ -174,6 +176,9 @@ public final class BrokerReplica implements AutoCloseable {
                     + rootMessage(e), e);
         }
         security.start(services.clients());
+        if (tap != null) {
+            tap.start(services.clients()); // disconnects a client whose held PUBACK persistence refused
+        }
         if (cluster != null) {
             cluster.start(new Delivery(services.publishes(), services.retained()),
                     ClusterNode.subscriptionsOf(services.subscriptions()));

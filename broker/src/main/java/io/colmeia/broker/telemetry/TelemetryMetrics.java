@@ -20,8 +20,13 @@ final class TelemetryMetrics {
     private final Counter failed;
     private final Counter ignored;
     private final Timer ackWait;
+    private final Map<String, Counter> pubacks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final Timer pubackHold;
+    private final Counter refusedDisconnects;
 
     TelemetryMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (Durability d : Durability.values()) {
             durable.put(d, tapped(registry, d.name().toLowerCase(java.util.Locale.ROOT)));
         }
@@ -30,10 +35,22 @@ final class TelemetryMetrics {
                 .description("Client PUBLISHes whose topic matches no --telemetry-filter (not handed to the sink)")
                 .register(registry);
         ackWait = Timer.builder("colmeia_broker_telemetry_ack_wait")
-                .description("Time a QoS 1/2 PUBLISH waited for the sink before it was acknowledged or refused"
-                        + " (ack=persisted)")
+                .description("Time from handing a QoS 1/2 PUBLISH to the sink until the sink answered, durable or"
+                        + " refused (ack=persisted)")
                 .publishPercentileHistogram()
                 .register(registry);
+        pubackHold = Timer.builder("colmeia_broker_telemetry_puback_hold")
+                .description("Time a QoS 1 PUBACK was held after HiveMQ produced it, until the sink reported its PUBLISH"
+                        + " durable (or the client was disconnected); ack=persisted")
+                .publishPercentileHistogram()
+                .register(registry);
+        refusedDisconnects = Counter.builder("colmeia_broker_telemetry_refused_disconnects_total")
+                .description("Clients disconnected because persistence refused (or timed out on) a QoS 1 PUBLISH whose"
+                        + " PUBACK was held: the PUBACK never reaches them, they retransmit")
+                .register(registry);
+        for (String path : new String[] {"durable_already", "held", "refused", "untracked", "error_already"}) {
+            puback(path, 0);
+        }
     }
 
     private static Counter tapped(MeterRegistry registry, String outcome) {
@@ -50,6 +67,28 @@ final class TelemetryMetrics {
         } else {
             durable.get(durability).increment();
         }
+    }
+
+    /** A QoS 1 PUBACK passed the gate: {@code path} says how (see docs/metrics.md). */
+    void puback(String path) {
+        puback(path, 1);
+    }
+
+    private void puback(String path, int n) {
+        pubacks.computeIfAbsent(path, p -> Counter.builder("colmeia_broker_telemetry_pubacks_total")
+                .description("QoS 1 PUBACKs seen by the ack=persisted gate, by path: durable_already (sent at once),"
+                        + " held (waited for the sink), refused (client disconnected instead), untracked (a PUBLISH"
+                        + " the tap did not hold), error_already (HiveMQ refused the PUBLISH itself)")
+                .tag("path", p)
+                .register(registry)).increment(n);
+    }
+
+    void pubackHold(long nanos) {
+        pubackHold.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void refusedDisconnect() {
+        refusedDisconnects.increment();
     }
 
     void ignored() {

@@ -2,12 +2,13 @@ package io.colmeia.broker.telemetry;
 
 import com.hivemq.extension.sdk.api.async.Async;
 import com.hivemq.extension.sdk.api.async.TimeoutFallback;
-import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.colmeia.broker.cluster.route.TopicFilters;
 import io.colmeia.persistence.Durability;
 import io.colmeia.persistence.TelemetryMessage;
@@ -27,17 +28,27 @@ import org.slf4j.LoggerFactory;
  * Hands every PUBLISH a local client sends on a matching topic to the telemetry sink. Publishes the cluster
  * link injects (copies forwarded by peers) do not pass inbound interceptors, so they are never stored twice.
  *
- * <p>With {@code ack=persisted}, a QoS 1/2 PUBLISH is held (HiveMQ's async output) until the sink reports it
- * durable; then it proceeds: acknowledged, delivered, forwarded to peers. If the sink refuses it or does not
- * answer within the ack timeout, its delivery is prevented with {@code IMPLEMENTATION_SPECIFIC_ERROR}: an MQTT 5
- * client gets a PUBACK/PUBREC with that reason code, HiveMQ disconnects an MQTT 3 client (a 3.1.1 PUBACK has no
- * error code), and no subscriber or peer gets the message. The device retransmits.
+ * <p>With {@code ack=persisted}:
+ * <ul>
+ *   <li><b>QoS 1</b>: the PUBLISH is submitted and goes on at once (delivered, forwarded to peers); its PUBACK is
+ *   held by the connection's {@link PubackGate} until the sink reports the message durable. A client's in-flight
+ *   window thus overlaps sink round trips. If the sink refuses it later, or does not answer within the ack
+ *   timeout, the client is disconnected before that PUBACK could leave, and retransmits (at least once; the
+ *   deterministic {@code _id} stores it once). Delivery to subscribers does not wait for durability.</li>
+ *   <li><b>QoS 2</b>: the PUBLISH itself is held (HiveMQ's async output) until durable, as the acknowledgement
+ *   (PUBREC) would otherwise commit HiveMQ's exactly-once state for that packet id before the message is
+ *   durable: a retransmission after a refused PUBREC would be swallowed as a duplicate.</li>
+ *   <li>A refusal the sink reports at once (queue full, sink closed: the future is already failed when the
+ *   interceptor runs), and every QoS 2 refusal, prevent the delivery with {@code IMPLEMENTATION_SPECIFIC_ERROR}:
+ *   an MQTT 5 client gets a PUBACK/PUBREC with that reason code, HiveMQ disconnects an MQTT 3 client, and no
+ *   subscriber or peer gets the message.</li>
+ * </ul>
  *
  * <p>QoS 0, and every QoS with {@code ack=received}, is submitted and proceeds at once (stored when possible).
  * The tap must come before the cluster forwarder among a client's interceptors: HiveMQ calls them in the order
  * they were added and calls none after one prevented delivery, so a refused message is not forwarded.
  */
-public final class TelemetryTap implements PublishInboundInterceptor {
+public final class TelemetryTap {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryTap.class);
     private static final byte[] EMPTY = new byte[0];
@@ -51,6 +62,8 @@ public final class TelemetryTap implements PublishInboundInterceptor {
     private final TelemetryMetrics metrics;
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private final AtomicLong suppressed = new AtomicLong();
+    /** This replica's client service, known once HiveMQ started the extension; disconnects wait for it. */
+    private final CompletableFuture<ClientService> clients = new CompletableFuture<>();
 
     public TelemetryTap(TelemetrySink sink, TelemetryConfig config, String nodeId, MeterRegistry registry) {
         this.sink = sink;
@@ -61,9 +74,26 @@ public final class TelemetryTap implements PublishInboundInterceptor {
         this.metrics = new TelemetryMetrics(registry);
     }
 
-    /** Adds this tap to every client; must run before the cluster router's initializer. */
+    /**
+     * Adds this tap to every client (with {@code ack=persisted} also the connection's PUBACK gate); must run before
+     * the cluster router's initializer.
+     */
     public ClientInitializer clientInitializer() {
-        return (input, context) -> context.addPublishInboundInterceptor(this);
+        return (input, context) -> {
+            if (ack == TelemetryConfig.AckMode.persisted) {
+                PubackGate gate = new PubackGate(input.getClientInformation().getClientId(), this, metrics,
+                        ackTimeout);
+                context.addPublishInboundInterceptor((in, out) -> onInboundPublish(in, out, gate));
+                context.addPubackOutboundInterceptor(gate);
+            } else {
+                context.addPublishInboundInterceptor((in, out) -> onInboundPublish(in, out, null));
+            }
+        };
+    }
+
+    /** The replica's client service, used to disconnect a client whose held PUBACK cannot be honoured. */
+    public void start(ClientService clientService) {
+        clients.complete(clientService);
     }
 
     boolean tapped(String topic) {
@@ -75,8 +105,7 @@ public final class TelemetryTap implements PublishInboundInterceptor {
         return false;
     }
 
-    @Override
-    public void onInboundPublish(PublishInboundInput input, PublishInboundOutput output) {
+    void onInboundPublish(PublishInboundInput input, PublishInboundOutput output, PubackGate gate) {
         PublishPacket packet = input.getPublishPacket();
         String topic = packet.getTopic();
         if (!tapped(topic)) {
@@ -86,8 +115,9 @@ public final class TelemetryTap implements PublishInboundInterceptor {
         int qos = packet.getQos().getQosNumber();
         String clientId = input.getClientInformation().getClientId();
         TelemetryMessage message = new TelemetryMessage(topic, copy(packet), qos, clientId, nodeId, Instant.now());
+        long begin = System.nanoTime();
         CompletableFuture<Durability> durable = submit(message);
-        if (qos == 0 || ack == TelemetryConfig.AckMode.received) {
+        if (qos == 0 || gate == null) {
             durable.whenComplete((d, e) -> {
                 metrics.outcome(d, e);
                 if (e != null) {
@@ -97,7 +127,28 @@ public final class TelemetryTap implements PublishInboundInterceptor {
             });
             return;
         }
-        long begin = System.nanoTime();
+        if (durable.isCompletedExceptionally()) {
+            // refused at once (queue full, sink closed): the PUBLISH path can still answer with a reason code
+            metrics.outcome(null, failure(durable));
+            metrics.ackWait(System.nanoTime() - begin);
+            warn("not acknowledging QoS {} PUBLISH from {} on {} (the client will retransmit): {}", qos, clientId,
+                    topic, reason(failure(durable)));
+            output.preventPublishDelivery(AckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR,
+                    "persistence unavailable: " + reason(failure(durable)));
+            return;
+        }
+        if (qos == 1) {
+            durable.whenComplete((d, e) -> {
+                metrics.outcome(d, e);
+                metrics.ackWait(System.nanoTime() - begin);
+                if (e != null) {
+                    warn("not acknowledging QoS 1 PUBLISH from {} on {}: disconnecting the client before its"
+                            + " PUBACK, it will retransmit: {}", clientId, topic, reason(e));
+                }
+            });
+            gate.track(packet.getPacketId(), durable, begin);
+            return;
+        }
         Async<PublishInboundOutput> async = output.async(ackTimeout, TimeoutFallback.FAILURE,
                 AckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, "persistence did not answer within " + ackTimeout);
         durable.whenComplete((d, e) -> {
@@ -115,6 +166,34 @@ public final class TelemetryTap implements PublishInboundInterceptor {
             }
             async.resume();
         });
+    }
+
+    /**
+     * Disconnects {@code clientId} (MQTT 5: DISCONNECT 0x83 with {@code reason}); completes once its connection is
+     * closed (or it was not connected), never exceptionally. The will is not sent: the device did nothing wrong.
+     */
+    CompletableFuture<Void> disconnect(String clientId, String reason) {
+        metrics.refusedDisconnect();
+        String text = "persistence unavailable, not acknowledged (retransmit): " + reason;
+        return clients.thenCompose(service -> service.disconnectClient(clientId, true,
+                        DisconnectReasonCode.IMPLEMENTATION_SPECIFIC_ERROR,
+                        text.length() > 200 ? text.substring(0, 200) : text))
+                .handle((done, e) -> {
+                    if (e != null) {
+                        LOG.error("could not disconnect {} after persistence refused its message; its PUBACK is"
+                                + " released to a live connection", clientId, e);
+                    }
+                    return null;
+                });
+    }
+
+    private static Throwable failure(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            throw new IllegalStateException("not failed");
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return e;
+        }
     }
 
     private CompletableFuture<Durability> submit(TelemetryMessage message) {
@@ -148,8 +227,11 @@ public final class TelemetryTap implements PublishInboundInterceptor {
         LOG.warn(format + (more > 0 ? " (" + more + " similar since the last such line)" : ""), args);
     }
 
-    private static String reason(Throwable e) {
+    static String reason(Throwable e) {
         Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof java.util.concurrent.TimeoutException) {
+            return "persistence did not answer within the ack timeout";
+        }
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

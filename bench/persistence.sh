@@ -134,6 +134,76 @@ summary="$out/$stamp-persistence-summary.txt"
     echo "load: $publishers QoS 1 publishers, no subscriber; rounds $rounds x $duration after a $warmup warm-up per target"
 } | tee "$summary"
 
+# The persisted replica's and the store's metrics before and after each scenario: their difference says where
+# that scenario's acknowledgement time went (histogram quantiles of the deltas, pauses, GC).
+snapshot() { # prefix
+    curl -fsS "http://127.0.0.1:$((base_port + 3))/metrics" >"$1.replica" 2>/dev/null || : >"$1.replica"
+    curl -fsS "http://127.0.0.1:$((base_port + 1))/metrics" >"$1.store" 2>/dev/null || : >"$1.store"
+}
+where_the_time_goes() { # scenario, before prefix, after prefix
+    python3 - "$@" <<'PY'
+import math, re, sys
+scenario, before, after = sys.argv[1:4]
+line = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$')
+def parse(path):
+    out = {}
+    for l in open(path):
+        m = line.match(l.strip())
+        if m:
+            try:
+                out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+            except ValueError:
+                pass
+    return out
+def delta(kind, name, a, b):
+    """{labels: after - before} of every sample of `name`."""
+    return {k[1]: v - b.get(k, 0.0) for k, v in a.items() if k[0] == name}
+def hist(kind, a, b, name):
+    buckets = {}
+    for labels, v in delta(kind, name + "_bucket", a, b).items():
+        le = re.search(r'le="([^"]+)"', labels).group(1)
+        bound = math.inf if le == "+Inf" else float(le)
+        buckets[bound] = buckets.get(bound, 0.0) + v
+    count = sum(delta(kind, name + "_count", a, b).values())
+    total = sum(delta(kind, name + "_sum", a, b).values())
+    def q(p):
+        need = p * count
+        for bound in sorted(buckets):
+            if buckets[bound] >= need - 1e-9:
+                return bound * 1000
+        return math.nan
+    return count, total, q
+ra, rb = parse(after + ".replica"), parse(before + ".replica")
+sa, sb = parse(after + ".store"), parse(before + ".store")
+for label, name in (("sink wait (submit->durable)", "colmeia_broker_telemetry_ack_wait_seconds"),
+                    ("PUBACK held after HiveMQ made it", "colmeia_broker_telemetry_puback_hold_seconds"),
+                    ("insertMany (w:majority)", "colmeia_persistence_write_latency_seconds")):
+    count, total, q = hist("replica", ra, rb, name)
+    if count > 0:
+        print(f"{scenario:9} persisted replica {label}: n {count:.0f}, mean {total / count * 1000:.1f} ms,"
+              f" p50 <= {q(0.5):.1f} ms, p99 <= {q(0.99):.1f} ms, p99.9 <= {q(0.999):.1f} ms")
+docs = sum(delta("replica", "colmeia_persistence_batch_documents_sum", ra, rb).values())
+batches = sum(delta("replica", "colmeia_persistence_batch_documents_count", ra, rb).values())
+paths = {re.search(r'path="([^"]+)"', k).group(1): v
+         for k, v in delta("replica", "colmeia_broker_telemetry_pubacks_total", ra, rb).items()}
+if batches:
+    print(f"{scenario:9} persisted replica batches: {batches:.0f} of {docs / batches:.1f} docs on average;"
+          f" PUBACKs {', '.join(f'{k} {v:.0f}' for k, v in sorted(paths.items()) if v)}")
+for who, a, b in (("replica", ra, rb), ("store", sa, sb)):
+    n = sum(delta(who, "jvm_gc_pause_seconds_count", a, b).values())
+    t = sum(delta(who, "jvm_gc_pause_seconds_sum", a, b).values())
+    maxes = [v for k, v in a.items() if k[0] == "jvm_gc_pause_seconds_max"]
+    print(f"{scenario:9} {who} GC pauses: {n:.0f}, {t * 1000:.0f} ms in total, longest of the last minutes"
+          f" {max(maxes, default=0) * 1000:.0f} ms")
+n = sum(delta("store", "colmeia_store_compaction_pause_seconds_count", sa, sb).values())
+t = sum(delta("store", "colmeia_store_compaction_pause_seconds_sum", sa, sb).values())
+m = max([v for k, v in sa.items() if k[0] == "colmeia_store_compaction_pause_seconds_max"], default=0)
+c = sum(delta("store", "colmeia_store_commits_total", sa, sb).values())
+print(f"{scenario:9} store: {c:.0f} commits; compaction pauses {n:.0f}, {t * 1000:.0f} ms in total, longest"
+      f" recent {m * 1000:.0f} ms")
+PY
+}
+
 per_run=$(( $(seconds_of "$duration") + 60 ))
 budget=$(( (rounds + 1) * 2 * per_run + 120 ))
 IFS=',' read -r -a scenario_list <<<"$scenarios"
@@ -145,6 +215,7 @@ for scenario in "${scenario_list[@]}"; do
     esac
     report="$out/$stamp-persistence-$scenario.json"
     echo; echo "=== $scenario ==="
+    snapshot "$work/$scenario.before"
     set +e
     timeout --kill-after=10 "$budget" "$root/colmeia" bench "${args[@]}" --qos 1 --publishers "$publishers" \
         --subscribers 0 --target "persisted=127.0.0.1:$((base_port + 2)),received=127.0.0.1:$((base_port + 4))" \
@@ -154,6 +225,8 @@ for scenario in "${scenario_list[@]}"; do
     rc=$?
     set -e
     grep -vE '^\s*$' "$work/$scenario.out" | grep -E '^(target|persisted|received|median|ratio|!)' || true
+    snapshot "$work/$scenario.after"
+    where_the_time_goes "$scenario" "$work/$scenario.before" "$work/$scenario.after" | tee -a "$summary"
     [ "$rc" -eq 0 ] || { echo "bench/persistence.sh: $scenario ended with status $rc:" >&2; tail -n 20 "$work/$scenario.out" >&2; }
     [ -s "$report" ] || continue
     python3 - "$report" "$scenario" <<'PY' | tee -a "$summary"

@@ -51,8 +51,7 @@ final class CompactH2Database extends AbstractSynchronizedMongoDatabase<Object> 
     }
 
     private MVMap<Object, Document> dataMap(String namespace) {
-        return mvStore.openMap(DATA_PREFIX + namespace + DATA_MARK,
-                new MVMap.Builder<Object, Document>().valueType(BsonDocumentType.INSTANCE));
+        return mvStore.openMap(DATA_PREFIX + namespace + DATA_MARK, new DocumentMap.Builder());
     }
 
     private MVMap<String, Object> metaMap(String namespace) {

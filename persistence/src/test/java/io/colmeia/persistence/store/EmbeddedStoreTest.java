@@ -232,6 +232,73 @@ class EmbeddedStoreTest {
         }
     }
 
+    /**
+     * The store keeps the BSON of recently written documents to rewrite pages without encoding them again; an
+     * updated or replaced document must still be stored with its new content when its page is rewritten later.
+     */
+    @Test
+    void updatedDocumentsKeepTheirNewContentWhenTheirPagesAreRewrittenAndAfterARestart() {
+        HostPort address = Loopback.freeAddress();
+        int count = 3000;
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(42));
+        try (EmbeddedStore store = EmbeddedStore.start(config(address, dir), new SimpleMeterRegistry());
+             MongoClient client = client(store.connectionString())) {
+            MongoCollection<Document> c = client.getDatabase("t").getCollection("c");
+            for (int from = 0; from < count; from += 100) {
+                java.util.List<Document> batch = new java.util.ArrayList<>();
+                for (int i : order.subList(from, from + 100)) {
+                    batch.add(new Document("_id", String.format("00000001%06d", i)).append("v", "first " + i));
+                }
+                c.insertMany(batch); // ids of one "second", in random order: each batch rewrites many pages
+                if (from % 500 == 0) {
+                    for (int i = from; i < count; i += 7) { // change documents that later batches rewrite
+                        c.updateOne(new Document("_id", String.format("00000001%06d", i)),
+                                new Document("$set", new Document("v", "updated " + i)));
+                    }
+                    c.replaceOne(new Document("_id", String.format("00000001%06d", from + 3)),
+                            new Document("v", "replaced " + (from + 3)));
+                }
+            }
+        }
+        try (EmbeddedStore store = EmbeddedStore.start(config(address, dir), new SimpleMeterRegistry());
+             MongoClient client = client(store.connectionString())) {
+            java.util.Map<String, String> expected = new java.util.HashMap<>();
+            for (int i = 0; i < count; i++) {
+                expected.put(String.format("00000001%06d", i), "first " + i);
+            }
+            // replay what the first store did, in the same order, to know each document's last content
+            for (int from = 0; from < count; from += 100) {
+                if (from % 500 == 0) {
+                    java.util.Set<Integer> present = new java.util.HashSet<>(order.subList(0, from + 100));
+                    for (int i = from; i < count; i += 7) {
+                        if (present.contains(i)) {
+                            expected.put(String.format("00000001%06d", i), "updated " + i);
+                        }
+                    }
+                    if (present.contains(from + 3)) {
+                        expected.put(String.format("00000001%06d", from + 3), "replaced " + (from + 3));
+                    }
+                }
+            }
+            java.util.Map<String, String> stored = new java.util.HashMap<>();
+            for (Document d : client.getDatabase("t").getCollection("c").find()) {
+                stored.put(d.getString("_id"), d.getString("v"));
+            }
+            java.util.Map<String, String> wrong = new java.util.TreeMap<>();
+            expected.forEach((id, v) -> {
+                if (!v.equals(stored.get(id))) {
+                    wrong.put(id, "expected " + v + ", stored " + stored.get(id));
+                }
+            });
+            assertThat(wrong).as("documents stored with the wrong content").isEmpty();
+            assertThat(stored).hasSize(count);
+        }
+    }
+
     @Test
     void secondStoreOnTheSameDataDirIsRefused() {
         try (EmbeddedStore store = EmbeddedStore.start(config(Loopback.freeAddress(), dir), new SimpleMeterRegistry())) {

@@ -37,6 +37,8 @@ Options:
   --scenarios LIST      sustained,paced or one of them (default: both)
   --base-port P         loopback ports P..P+9 are used (default: 18850)
   --batch-linger D      the replicas' --batch-linger (default: the broker's default)
+  --store-java-opts S   JVM options of the store process only, e.g. "-Xmx384m -XX:MaxGCPauseMillis=20"
+                        (default: COLMEIA_JAVA_OPTS, else the launcher's -Xmx384m)
   --out DIR             where reports go (default: bench/results)
   -h, --help            this help
 USAGE
@@ -50,6 +52,7 @@ rounds=""; duration=""; warmup=""
 scenarios="sustained,paced"
 base_port=18850
 linger=""
+store_java_opts=""
 out="$root/bench/results"
 
 while [ $# -gt 0 ]; do
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
         --scenarios) scenarios="$2"; shift ;;
         --base-port) base_port="$2"; shift ;;
         --batch-linger) linger="$2"; shift ;;
+        --store-java-opts) store_java_opts="$2"; shift ;;
         --out) out="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/persistence.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
@@ -103,7 +107,7 @@ for offset in 0 1 2 3 4 5; do
     port_in_use 127.0.0.1 $((base_port + offset)) && { echo "bench/persistence.sh: port $((base_port + offset)) is in use; pick --base-port" >&2; exit 1; }
 done
 store_port=$base_port
-"$root/colmeia" store --node-id bench-store --listen "127.0.0.1:$store_port" --http "127.0.0.1:$((base_port + 1))" \
+COLMEIA_JAVA_OPTS="${store_java_opts:-${COLMEIA_JAVA_OPTS:--Xmx384m}}" "$root/colmeia" store --node-id bench-store --listen "127.0.0.1:$store_port" --http "127.0.0.1:$((base_port + 1))" \
     --data-dir "$work/store" --log-level WARN >"$work/store.log" 2>&1 &
 store_pid=$!
 pids+=("$store_pid")
@@ -129,7 +133,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 summary="$out/$stamp-persistence-summary.txt"
 {
     echo "bench/persistence.sh $stamp: $(nproc) cores, $(uname -sr); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "store: colmeia store (embedded, H2 file, commit before every reply) on 127.0.0.1:$store_port"
+    echo "store: colmeia store (embedded, H2 file, commit before every reply) on 127.0.0.1:$store_port," \
+        "JVM options: ${store_java_opts:-${COLMEIA_JAVA_OPTS:--Xmx384m}}"
     echo "replicas: persisted (--ack persisted) and received (--ack received), both writing to that store"
     echo "load: $publishers QoS 1 publishers, no subscriber; rounds $rounds x $duration after a $warmup warm-up per target"
 } | tee "$summary"

@@ -26,8 +26,13 @@ import org.slf4j.LoggerFactory;
 final class StoreCompactor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StoreCompactor.class);
-    /** Live bytes rewritten while commands wait, at most: bounds one pause (~10-50 ms measured). */
-    static final int STEP_BYTES = 1024 * 1024;
+    /**
+     * Live bytes rewritten while commands wait, at most: bounds one pause. 1 MiB steps paused commands for up to
+     * 170-270 ms on the busy 2-core machine, the longest stalls in the paced PUBACK tail (bench/persistence.sh).
+     */
+    static final int STEP_BYTES = 256 * 1024;
+    /** Between steps, so the commands that waited for one run before the next (the lock is not fair). */
+    private static final long BETWEEN_STEPS_MILLIS = 5;
     /** Live bytes rewritten per pass at most, so a pass ends and other work gets the CPU. */
     static final long MAX_PASS_BYTES = 64L * 1024 * 1024;
 
@@ -94,12 +99,15 @@ final class StoreCompactor implements AutoCloseable {
                     break; // nothing old enough to rewrite yet: H2 keeps chunks for its retention time
                 }
                 steps++;
+                Thread.sleep(BETWEEN_STEPS_MILLIS);
             }
             if (steps > 0) {
                 passes.increment();
                 LOG.debug("compacted the data file in {} step(s): chunks were {}% live, now {}%", steps, before,
                         mvStore.getFileStore().getChunksFillRate());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the store is closing
         } catch (RuntimeException e) {
             if (stopping || mvStore.isClosed()) {
                 return; // the store is closing: the pass may have been cut short, nothing is lost

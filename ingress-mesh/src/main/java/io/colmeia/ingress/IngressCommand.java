@@ -184,7 +184,10 @@ public final class IngressCommand implements Callable<Integer> {
         IngressNode node = IngressNode.start(config);
         node.metrics().gauge("colmeia_ingress_cpu_nice",
                 "Nice value the ingress threads run at (--cpu-nice; NaN where /proc does not tell)", this,
-                command -> CpuNice.current().isPresent() ? CpuNice.current().getAsInt() : Double.NaN);
+                command -> {
+                    java.util.OptionalInt now = CpuNice.current(); // of the scraping thread: it inherited it
+                    return now.isPresent() ? now.getAsInt() : Double.NaN;
+                });
         if (termination != null) {
             termination.bindMetrics(node.registry());
             try {

@@ -50,7 +50,11 @@ Options:
   --probe-failures N    failures that mark a replica down (default: 2); HAProxy `fall`
   --phases LIST         comma-separated from throughput,latency,memory,freeze,nagle (default: all)
   --no-haproxy          measure direct and ingress only
-  --base-port P         first of the loopback ports used (default: 18850; uses P..P+7)
+  --base-port P         first of the loopback ports used (default: 18850; uses P..P+9)
+  --ingress-nice N      the ingress's --cpu-nice (default: its own default, 10; 0 measures it at normal
+                        priority; COLMEIA_CPU_NICE too)
+  --compare-nice0       throughput and latency phases: also measure a second ingress at normal priority
+                        (--cpu-nice 0, target "ingress-nice0", 127.0.1.56) in the same rounds
   --ingress-java-opts S JVM options of the ingress (default: the recommended ones in docs/ingress.md,
                         "-Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"; COLMEIA_INGRESS_JAVA_OPTS too)
   --out DIR             where the JSON reports and the summary go (default: bench/results)
@@ -68,6 +72,8 @@ probe_interval=1s; probe_timeout=1500ms; probe_failures=2
 phases="throughput,latency,memory,freeze,nagle"
 ingress_java_opts=${COLMEIA_INGRESS_JAVA_OPTS:--Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 with_haproxy=true
+ingress_nice=${COLMEIA_CPU_NICE:-}
+compare_nice0=false
 base_port=18850
 out="$root/bench/results"
 
@@ -87,6 +93,8 @@ while [ $# -gt 0 ]; do
         --no-haproxy) with_haproxy=false ;;
         --base-port) base_port="$2"; shift ;;
         --ingress-java-opts) ingress_java_opts="$2"; shift ;;
+        --ingress-nice) ingress_nice="$2"; shift ;;
+        --compare-nice0) compare_nice0=true ;;
         --out) out="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/ingress.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
@@ -102,13 +110,13 @@ fi
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-case "$rounds$paced_rate$connections$probe_failures$base_port$max_messages" in
+case "$rounds$paced_rate$connections$probe_failures$base_port$max_messages$ingress_nice" in
     *[!0-9]*) echo "bench/ingress.sh: numbers expected" >&2; exit 2 ;;
 esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench/ingress.sh: --rounds must be 1..20" >&2; exit 2; }
 [ "$connections" -ge 1 ] && [ "$connections" -le 9500 ] || {
     echo "bench/ingress.sh: --connections must be 1..9500 (2 fds each, 20,000 per process)" >&2; exit 2; }
-[ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || { echo "bench/ingress.sh: --base-port 1024..65000" >&2; exit 2; }
+[ "$base_port" -ge 1024 ] && [ "$base_port" -le 64990 ] || { echo "bench/ingress.sh: --base-port 1024..65000" >&2; exit 2; }
 probe_interval_s=$(seconds_of "$probe_interval"); probe_timeout_s=$(seconds_of "$probe_timeout")
 has_phase() { case ",$phases," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
@@ -128,6 +136,7 @@ broker_port=$base_port; broker_http=$((base_port + 1))
 ingress_port=$((base_port + 2)); ingress_http=$((base_port + 3))
 haproxy_port=$((base_port + 4)); emu_http=$((base_port + 5))
 noqa_host=127.0.1.55; noqa_port=$((base_port + 6)); noqa_http=$((base_port + 7))
+nice0_host=127.0.1.56; nice0_port=$((base_port + 8)); nice0_http=$((base_port + 9))
 
 jar="$root/launcher/target/colmeia.jar"
 [ -f "$jar" ] || { echo "bench/ingress.sh: $jar is missing; build it (./colmeia --help builds it)" >&2; exit 1; }
@@ -138,7 +147,7 @@ before_cleanup() { [ -n "$broker_pid" ] && kill -CONT "$broker_pid" 2>/dev/null 
 
 for hp in "$broker_host:$broker_port" "$broker_host:$broker_http" "$ingress_host:$ingress_port" \
           "$ingress_host:$ingress_http" "$haproxy_host:$haproxy_port" "$emu_host:$emu_http" \
-          "$noqa_host:$noqa_port" "$noqa_host:$noqa_http"; do
+          "$noqa_host:$noqa_port" "$noqa_host:$noqa_http" "$nice0_host:$nice0_port" "$nice0_host:$nice0_http"; do
     port_in_use "${hp%:*}" "${hp##*:}" && { echo "bench/ingress.sh: $hp is in use; pick --base-port" >&2; exit 1; }
 done
 
@@ -183,13 +192,13 @@ echo "replica: colmeia broker (in-memory, telemetry off) on $broker_host:$broker
     --mqtt "$ingress_host:$ingress_port" --http "$ingress_host:$ingress_http" \
     --replicas "$broker_host:$broker_port" --max-connections $(( connections + 200 )) \
     --probe-interval "$probe_interval" --probe-timeout "$probe_timeout" --probe-failures "$probe_failures" \
-    --log-level WARN >"$work/ingress.log" 2>&1 &
+    ${ingress_nice:+--cpu-nice "$ingress_nice"} --log-level WARN >"$work/ingress.log" 2>&1 &
 ingress_pid=$!
 pids+=("$ingress_pid")
 wait_for_port "$ingress_host" "$ingress_port" 120 || { echo "bench/ingress.sh: ingress did not start:" >&2; tail -n 30 "$work/ingress.log" >&2; exit 1; }
 for _ in $(seq 1 150); do curl -fsS "http://$ingress_host:$ingress_http/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fsS "http://$ingress_host:$ingress_http/ready" >/dev/null 2>&1 || { echo "bench/ingress.sh: ingress not ready (no healthy replica?)" >&2; tail -n 30 "$work/ingress.log" >&2; exit 1; }
-echo "ingress: colmeia ingress on $ingress_host:$ingress_port -> $broker_host:$broker_port (pid $ingress_pid; JVM $ingress_java_opts)"
+echo "ingress: colmeia ingress on $ingress_host:$ingress_port -> $broker_host:$broker_port (pid $ingress_pid; JVM $ingress_java_opts; nice $(metric "http://$ingress_host:$ingress_http/metrics" '^colmeia_ingress_cpu_nice'))"
 
 # ---- HAProxy: reads the MQTT CONNECT, sticks on the client id, MQTT CONNECT/CONNACK check ----
 haproxy_pid=""
@@ -248,6 +257,19 @@ PY
 
 targets="ingress=$ingress_host:$ingress_port,direct=$broker_host:$broker_port"
 target_pids="ingress=$ingress_pid,direct=$broker_pid"
+if $compare_nice0; then # the same ingress at normal priority, measured in the same rounds
+    "$java_bin" $ingress_java_opts -jar "$jar" ingress --node-id bench-ingress-nice0 \
+        --mqtt "$nice0_host:$nice0_port" --http "$nice0_host:$nice0_http" --replicas "$broker_host:$broker_port" \
+        --probe-interval "$probe_interval" --probe-timeout "$probe_timeout" --probe-failures "$probe_failures" \
+        --cpu-nice 0 --log-level WARN >"$work/ingress-nice0.log" 2>&1 &
+    nice0_pid=$!
+    pids+=("$nice0_pid")
+    wait_for_port "$nice0_host" "$nice0_port" 120 || { echo "bench/ingress.sh: nice-0 ingress did not start" >&2; tail -n 20 "$work/ingress-nice0.log" >&2; exit 1; }
+    for _ in $(seq 1 150); do curl -fsS "http://$nice0_host:$nice0_http/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+    echo "ingress-nice0: the same ingress at normal priority on $nice0_host:$nice0_port (pid $nice0_pid; nice $(metric "http://$nice0_host:$nice0_http/metrics" '^colmeia_ingress_cpu_nice'))"
+    targets="$targets,ingress-nice0=$nice0_host:$nice0_port"
+    target_pids="$target_pids,ingress-nice0=$nice0_pid"
+fi
 if $with_haproxy; then
     targets="$targets,haproxy=$haproxy_host:$haproxy_port"
     target_pids="$target_pids,haproxy=$haproxy_pid"

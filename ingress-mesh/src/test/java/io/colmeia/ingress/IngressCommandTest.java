@@ -52,6 +52,7 @@ class IngressCommandTest {
         assertThat(c.ioThreads(2)).isEqualTo(1);
         assertThat(c.ioThreads(1)).isEqualTo(1);
         assertThat(c.ioThreads(8)).isEqualTo(4);
+        assertThat(parse(Map.of(), "--replicas", "127.0.1.1:1883").cpuNice()).isEqualTo(10);
         assertThat(c).isEqualTo(IngressConfig.defaults(c.nodeId(), c.mqtt(), c.http(), c.replicas()));
     }
 
@@ -81,6 +82,7 @@ class IngressCommandTest {
         assertThat(c.slowStart()).isZero();
         assertThat(c.tcpQuickAck()).isFalse();
         assertThat(c.ioThreads(2)).isEqualTo(3);
+        assertThat(parse(Map.of("COLMEIA_CPU_NICE", "0"), "--replicas", "127.0.1.1:1883").cpuNice()).isZero();
     }
 
     @Test
@@ -105,6 +107,10 @@ class IngressCommandTest {
                 .config()).hasMessageStartingWith("--replicas-port:");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--io-threads", "-1")
                 .config()).hasMessageStartingWith("--io-threads:");
+        assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--cpu-nice", "20").cpuNice())
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageStartingWith("--cpu-nice:");
+        assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--cpu-nice", "-1").cpuNice())
+                .hasMessageStartingWith("--cpu-nice:");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "127.0.1.1:1883", "--slow-start", "-1s"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--slow-start");
         assertThatThrownBy(() -> parse(Map.of(), "--replicas", "nonsense"))

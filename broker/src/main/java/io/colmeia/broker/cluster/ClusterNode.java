@@ -5,7 +5,11 @@ import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import io.colmeia.broker.cluster.forward.Forwarder;
+import io.colmeia.broker.cluster.forward.HiveMqInjector;
 import io.colmeia.broker.cluster.forward.HiveMqPublishTap;
+import com.hivemq.bootstrap.netty.NettyConfiguration;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.colmeia.broker.cluster.forward.Delivery;
 import io.colmeia.broker.cluster.forward.LocalBroker;
 import io.colmeia.broker.overload.Warmup;
@@ -153,6 +157,11 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
                 .description("Local clients' PUBLISHes the cluster looked at for forwarding, by how it saw them: tap"
                         + " (on the client's event loop, the fast path) or interceptor (HiveMQ's extension executor)")
                 .tag("path", "interceptor").register(registry);
+        Gauge.builder("colmeia_broker_cluster_link_shares_network_threads", transport,
+                        t -> t.sharesEventLoops() ? 1 : 0)
+                .description("1 when the cluster links run on HiveMQ's network threads (no hand-off per forwarded"
+                        + " message); 0 = threads of their own (WARN at start says why)")
+                .register(registry);
         Gauge.builder("colmeia_broker_cluster_publish_tap", this, n -> n.tapActive() ? 1 : 0)
                 .description("1 when local PUBLISHes are forwarded from HiveMQ's event loop (the fast path); 0 ="
                         + " through a publish interceptor, two thread hand-offs per message (WARN at start says why)")
@@ -253,6 +262,28 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
         return tapped;
     }
 
+    /** The links run on HiveMQ's network threads when it can tell them (see LinkTransport#shareEventLoops). */
+    private void shareHiveMqEventLoops() {
+        EmbeddedHiveMQ h = hivemq;
+        if (h == null) {
+            return; // tests without HiveMQ: the link's own threads
+        }
+        try {
+            EventLoopGroup loops = HiveMqInjector.instance(h, NettyConfiguration.class).getChildEventLoopGroup();
+            if (!(loops instanceof NioEventLoopGroup)) {
+                LOG.warn("cluster: links run on threads of their own: HiveMQ's network threads are {}, not NIO",
+                        loops == null ? null : loops.getClass().getName());
+                return;
+            }
+            transport.shareEventLoops(loops);
+            LOG.info("cluster: links run on HiveMQ's network threads");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.warn("cluster: links run on threads of their own (one more thread hand-off per forwarded message):"
+                    + " HiveMQ's network threads need hivemq-community-edition-embedded 2025.5 internals: {}",
+                    e.toString());
+        }
+    }
+
     private synchronized boolean tapActive() {
         return Boolean.TRUE.equals(tapped);
     }
@@ -265,6 +296,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
                 .description("1 when messages from peers are handed to HiveMQ without its extension executor (the"
                         + " fast path); 0 = through PublishService, several thread hand-offs per message")
                 .register(registry);
+        shareHiveMqEventLoops();
         transport.listen(config.listen());
         reconciler.scheduleWithFixedDelay(() -> reconcile(subscriptions), 0, RECONCILE_MS, TimeUnit.MILLISECONDS);
         membership.start();

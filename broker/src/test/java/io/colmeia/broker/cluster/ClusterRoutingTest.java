@@ -210,13 +210,16 @@ class ClusterRoutingTest {
         assertThat(forwards(origin, "broker-3") - toB3).isZero();
         assertThat(replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1")))
                 .isEqualTo(inB3);
-        // forwarded messages reached HiveMQ past its extension executor, and local PUBLISHes were forwarded from
-        // HiveMQ's event loop, not by an interceptor (both fail if a HiveMQ upgrade moved its internals)
+        // forwarded messages reached HiveMQ past its extension executor, local PUBLISHes were forwarded from HiveMQ's
+        // event loop, not by an interceptor, and the links run on HiveMQ's network threads (all fail if a HiveMQ
+        // upgrade moved its internals)
         assertThat(origin.metric("colmeia_broker_cluster_local_publishes_total", Map.of("path", "tap")) - byTap)
                 .isEqualTo(101);
         for (ReplicaProcess r : replicas) {
             assertThat(r.metric("colmeia_broker_cluster_direct_delivery", Map.of())).as(r.nodeId).isEqualTo(1);
             assertThat(r.metric("colmeia_broker_cluster_publish_tap", Map.of())).as(r.nodeId).isEqualTo(1);
+            assertThat(r.metric("colmeia_broker_cluster_link_shares_network_threads", Map.of())).as(r.nodeId)
+                    .isEqualTo(1);
             assertThat(r.metric("colmeia_broker_cluster_local_publishes_total", Map.of("path", "interceptor")))
                     .as(r.nodeId).isZero();
         }

@@ -10,7 +10,6 @@ import com.hivemq.mqtt.message.publish.PUBLISH;
 import com.hivemq.mqtt.services.InternalPublishService;
 import io.colmeia.broker.cluster.link.Message;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -63,19 +62,7 @@ public final class HiveMqPublishTap implements InternalPublishService {
      */
     public static String install(EmbeddedHiveMQ hivemq, Listener listener) {
         try {
-            Method getInjector = hivemq.getClass().getDeclaredMethod("getInjector");
-            getInjector.setAccessible(true);
-            Object injector = getInjector.invoke(hivemq);
-            if (injector == null) {
-                return "HiveMQ has no injector yet (not started)";
-            }
-            Class<?> injectorType = Class.forName("com.google.inject.Injector", false,
-                    hivemq.getClass().getClassLoader());
-            Object incoming = injectorType.getMethod("getInstance", Class.class)
-                    .invoke(injector, IncomingPublishService.class);
-            if (!(incoming instanceof IncomingPublishService)) {
-                return "HiveMQ's injector has no IncomingPublishService";
-            }
+            IncomingPublishService incoming = HiveMqInjector.instance(hivemq, IncomingPublishService.class);
             Field field = IncomingPublishService.class.getDeclaredField("publishService");
             if (field.getType() != InternalPublishService.class) {
                 return "IncomingPublishService.publishService is a " + field.getType().getName();
@@ -90,8 +77,8 @@ public final class HiveMqPublishTap implements InternalPublishService {
             }
             field.set(incoming, new HiveMqPublishTap(service, listener));
             // the singleton HiveMQ's handlers use must now hold the tap, or nothing would be forwarded
-            if (!(field.get(injectorType.getMethod("getInstance", Class.class).invoke(injector,
-                    IncomingPublishService.class)) instanceof HiveMqPublishTap)) {
+            if (!(field.get(HiveMqInjector.instance(hivemq, IncomingPublishService.class))
+                    instanceof HiveMqPublishTap)) {
                 field.set(incoming, service);
                 return "IncomingPublishService is not a singleton in this HiveMQ";
             }

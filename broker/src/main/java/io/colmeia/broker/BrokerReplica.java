@@ -168,6 +168,9 @@ public final class BrokerReplica implements AutoCloseable {
                         .build())
                 .withoutLoggingBootstrap()
                 .build();
+        if (cluster != null) {
+            cluster.runsIn(hivemq); // local PUBLISHes are then forwarded from HiveMQ's event loop (publish tap)
+        }
         try {
             hivemq.start().get(overload.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
             services = extension.services().get(10, TimeUnit.SECONDS);

@@ -3,8 +3,16 @@ package io.colmeia.broker.cluster;
 import com.hivemq.extension.sdk.api.services.intializer.ClientInitializer;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
+import com.hivemq.embedded.EmbeddedHiveMQ;
 import io.colmeia.broker.cluster.forward.Forwarder;
+import io.colmeia.broker.cluster.forward.HiveMqInjector;
+import io.colmeia.broker.cluster.forward.HiveMqPublishTap;
+import com.hivemq.bootstrap.netty.NettyConfiguration;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.colmeia.broker.cluster.forward.Delivery;
 import io.colmeia.broker.cluster.forward.LocalBroker;
+import io.colmeia.broker.overload.Warmup;
 import io.colmeia.broker.cluster.forward.Outbox;
 import io.colmeia.broker.cluster.link.AckBatch;
 import io.colmeia.broker.cluster.link.Frame;
@@ -50,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * This replica's member of the cluster: links to every peer, the route table, forwarding of local clients'
  * PUBLISHes to the peers that want them, and delivery of what peers forward here. See docs/cluster.md.
  */
-public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, SharedGroups.Listener, Forwarder.Router,
+public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, SharedGroups.Listener,
         AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
@@ -94,6 +102,12 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
     private final AtomicInteger dropsSinceLog = new AtomicInteger();
     private volatile LocalBroker delivery;
     private volatile boolean closing;
+    /** The HiveMQ this node runs in (set before it starts), for the publish tap. */
+    private volatile EmbeddedHiveMQ hivemq;
+    /** null until the first attempt; then whether local PUBLISHes reach {@link #forward} through the tap. */
+    private Boolean tapped;
+    private final Counter seenByTap;
+    private final Counter seenByInterceptor;
 
     /** Where the current subscriptions of local clients come from (HiveMQ's subscription store). */
     @FunctionalInterface
@@ -135,6 +149,23 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
         shareDelivered = Counter.builder("colmeia_broker_cluster_share_deliveries_total")
                 .description("Messages delivered here to one member of a $share group this replica was picked for")
                 .register(registry);
+        seenByTap = Counter.builder("colmeia_broker_cluster_local_publishes_total")
+                .description("Local clients' PUBLISHes the cluster looked at for forwarding, by how it saw them: tap"
+                        + " (on the client's event loop, the fast path) or interceptor (HiveMQ's extension executor)")
+                .tag("path", "tap").register(registry);
+        seenByInterceptor = Counter.builder("colmeia_broker_cluster_local_publishes_total")
+                .description("Local clients' PUBLISHes the cluster looked at for forwarding, by how it saw them: tap"
+                        + " (on the client's event loop, the fast path) or interceptor (HiveMQ's extension executor)")
+                .tag("path", "interceptor").register(registry);
+        Gauge.builder("colmeia_broker_cluster_link_shares_network_threads", transport,
+                        t -> t.sharesEventLoops() ? 1 : 0)
+                .description("1 when the cluster links run on HiveMQ's network threads (no hand-off per forwarded"
+                        + " message); 0 = threads of their own (WARN at start says why)")
+                .register(registry);
+        Gauge.builder("colmeia_broker_cluster_publish_tap", this, n -> n.tapActive() ? 1 : 0)
+                .description("1 when local PUBLISHes are forwarded from HiveMQ's event loop (the fast path); 0 ="
+                        + " through a publish interceptor, two thread hand-offs per message (WARN at start says why)")
+                .register(registry);
         shareMisses = Counter.builder("colmeia_broker_cluster_share_misses_total")
                 .description("Messages for a $share group this replica was picked for that found no member here")
                 .register(registry);
@@ -146,10 +177,15 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
      * interceptor that restores its topics (only members pay for it).
      */
     public ClientInitializer clientInitializer() {
-        Forwarder forwarder = new Forwarder(this);
+        Forwarder forwarder = new Forwarder(publish -> {
+            seenByInterceptor.increment();
+            forward(publish.getTopic(), publish.getRetain(), () -> Delivery.fromPacket(publish));
+        });
         return (input, context) -> {
             String clientId = input.getClientInformation().getClientId();
-            context.addPublishInboundInterceptor(forwarder);
+            if (!tapLocalPublishes()) {
+                context.addPublishInboundInterceptor(forwarder);
+            }
             AtomicBoolean unparking = new AtomicBoolean();
             Runnable needsUnpark = () -> {
                 if (unparking.compareAndSet(false, true)) {
@@ -191,13 +227,76 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
         };
     }
 
+    /**
+     * The HiveMQ this node runs in, before it starts: local PUBLISHes are then observed where HiveMQ hands them to
+     * its delivery (see {@link HiveMqPublishTap}) instead of by a publish interceptor.
+     */
+    public void runsIn(EmbeddedHiveMQ hivemq) {
+        this.hivemq = hivemq;
+    }
+
+    /**
+     * Installs the publish tap on the first call (the first client's initializer, which runs before that client can
+     * publish, or {@link #start}); every later call returns the same answer, so either every client is seen by the
+     * tap or every client gets the interceptor, never both (a PUBLISH forwarded twice).
+     */
+    synchronized boolean tapLocalPublishes() {
+        if (tapped == null) {
+            EmbeddedHiveMQ h = hivemq;
+            String why = h == null ? "this replica did not say which HiveMQ it runs in"
+                    : HiveMqPublishTap.install(h, (topic, retain, publish, sender) -> {
+                        if (!Warmup.isWarmupClient(sender)) {
+                            seenByTap.increment();
+                            forward(topic, retain, () -> HiveMqPublishTap.toMessage(publish));
+                        }
+                    });
+            tapped = why == null;
+            if (why == null) {
+                LOG.info("cluster: local PUBLISHes are forwarded from HiveMQ's event loop (publish tap)");
+            } else {
+                LOG.warn("cluster: local PUBLISHes are forwarded by a publish interceptor (HiveMQ's extension"
+                        + " executor, two thread hand-offs per message): the publish tap needs"
+                        + " hivemq-community-edition-embedded 2025.5 internals: {}", why);
+            }
+        }
+        return tapped;
+    }
+
+    /** The links run on HiveMQ's network threads when it can tell them (see LinkTransport#shareEventLoops). */
+    private void shareHiveMqEventLoops() {
+        EmbeddedHiveMQ h = hivemq;
+        if (h == null) {
+            return; // tests without HiveMQ: the link's own threads
+        }
+        try {
+            EventLoopGroup loops = HiveMqInjector.instance(h, NettyConfiguration.class).getChildEventLoopGroup();
+            if (!(loops instanceof NioEventLoopGroup)) {
+                LOG.warn("cluster: links run on threads of their own: HiveMQ's network threads are {}, not NIO",
+                        loops == null ? null : loops.getClass().getName());
+                return;
+            }
+            transport.shareEventLoops(loops);
+            LOG.info("cluster: links run on HiveMQ's network threads");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.warn("cluster: links run on threads of their own (one more thread hand-off per forwarded message):"
+                    + " HiveMQ's network threads need hivemq-community-edition-embedded 2025.5 internals: {}",
+                    e.toString());
+        }
+    }
+
+    private synchronized boolean tapActive() {
+        return Boolean.TRUE.equals(tapped);
+    }
+
     /** Starts the link listener, dialing and route reconciliation, once HiveMQ runs. */
     public void start(LocalBroker localBroker, SubscriptionSource subscriptions) {
         this.delivery = localBroker;
+        tapLocalPublishes(); // decided now when no client came yet, so the gauge tells from the start
         Gauge.builder("colmeia_broker_cluster_direct_delivery", localBroker, b -> b.direct() ? 1 : 0)
                 .description("1 when messages from peers are handed to HiveMQ without its extension executor (the"
                         + " fast path); 0 = through PublishService, several thread hand-offs per message")
                 .register(registry);
+        shareHiveMqEventLoops();
         transport.listen(config.listen());
         reconciler.scheduleWithFixedDelay(() -> reconcile(subscriptions), 0, RECONCILE_MS, TimeUnit.MILLISECONDS);
         membership.start();
@@ -236,7 +335,7 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
 
     // ---- forwarding (clients' threads)
 
-    @Override
+    /** Queues a local client's PUBLISH for every peer that should get it; {@code message} is built only then. */
     public void forward(String topic, boolean retain, Supplier<Message> message) {
         List<SharedGroups.Pick> picks = shares.isEmpty() ? List.of() : shares.pick(topic, this::isUp);
         Message built = null;

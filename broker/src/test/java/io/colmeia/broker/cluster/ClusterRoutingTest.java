@@ -197,6 +197,7 @@ class ClusterRoutingTest {
         double toB2 = forwards(origin, "broker-2");
         double toB3 = forwards(origin, "broker-3");
         double inB3 = replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1"));
+        double byTap = origin.metric("colmeia_broker_cluster_local_publishes_total", Map.of("path", "tap"));
 
         for (int i = 0; i < 50; i++) {
             publisher.publish("only/b2/x", payload("m" + i), 1, false);
@@ -209,9 +210,18 @@ class ClusterRoutingTest {
         assertThat(forwards(origin, "broker-3") - toB3).isZero();
         assertThat(replicas.get(2).metric("colmeia_broker_cluster_forwarded_in_total", Map.of("peer", "broker-1")))
                 .isEqualTo(inB3);
-        // forwarded messages reached HiveMQ past its extension executor (fails if a HiveMQ upgrade moved it)
+        // forwarded messages reached HiveMQ past its extension executor, local PUBLISHes were forwarded from HiveMQ's
+        // event loop, not by an interceptor, and the links run on HiveMQ's network threads (all fail if a HiveMQ
+        // upgrade moved its internals)
+        assertThat(origin.metric("colmeia_broker_cluster_local_publishes_total", Map.of("path", "tap")) - byTap)
+                .isEqualTo(101);
         for (ReplicaProcess r : replicas) {
             assertThat(r.metric("colmeia_broker_cluster_direct_delivery", Map.of())).as(r.nodeId).isEqualTo(1);
+            assertThat(r.metric("colmeia_broker_cluster_publish_tap", Map.of())).as(r.nodeId).isEqualTo(1);
+            assertThat(r.metric("colmeia_broker_cluster_link_shares_network_threads", Map.of())).as(r.nodeId)
+                    .isEqualTo(1);
+            assertThat(r.metric("colmeia_broker_cluster_local_publishes_total", Map.of("path", "interceptor")))
+                    .as(r.nodeId).isZero();
         }
     }
 

@@ -2,7 +2,7 @@
 // bench/mqttjs/load.js: MQTT.js publishers and subscriber for bench/load.sh. MQTT.js is the client inside
 // Node-RED and leaves Nagle's algorithm on; that is the point: we measure what such a subscriber gets.
 //
-//   node load.js sub --url mqtt://HOST:PORT --topic 'load/#' --qos 1 --idle 3s --max-time 60s
+//   node load.js sub --url mqtt://HOST:PORT --topic 'load/#' --qos 1 --idle 3s --max-time 60s [--timeline 100ms]
 //   node load.js pub --url mqtt://HOST:PORT --publishers 4 --qos 1 --rate 30000 --duration 10s --size 120
 //   node load.js rawpub ... (same options as pub: the same load from pre-encoded packets, cheap on CPU)
 //   node load.js idle --url mqtt://HOST:PORT --count 5000 --hold 120s
@@ -61,6 +61,9 @@ function subscriber(o) {
     const maxSamples = 2_000_000;
     const latencies = new Float64Array(maxSamples);
     let samples = 0, lastAt = 0, disconnected = null;
+    // --timeline MS: per MS of arrival time, messages received and their highest latency (where the tail comes from)
+    const timelineMs = o.timeline ? duration(o.timeline, 'timeline') : 0;
+    const timeline = [];
     client.on('message', (_topic, payload) => {
         const t = now();
         const text = payload.toString('latin1', 0, Math.min(payload.length, 64));
@@ -70,7 +73,16 @@ function subscriber(o) {
         if (first === 0) first = t;
         last = t;
         lastAt = Date.now();
-        if (samples < maxSamples) latencies[samples++] = t - Number(sent);
+        const latency = t - Number(sent);
+        if (samples < maxSamples) latencies[samples++] = latency;
+        if (timelineMs > 0) {
+            const slot = Math.floor((t - first) / timelineMs);
+            if (slot < 100_000) {
+                while (timeline.length <= slot) timeline.push([0, 0]);
+                timeline[slot][0]++;
+                if (latency > timeline[slot][1]) timeline[slot][1] = Math.round(latency);
+            }
+        }
         const expected = next.get(p) ?? 0;
         if (seq >= expected) {
             if (seq > expected) {
@@ -106,7 +118,7 @@ function subscriber(o) {
             rate: seconds > 0 ? Math.round(unique / seconds) : 0, seconds,
             latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),
                 max: sorted.length ? sorted[sorted.length - 1] : null, samples },
-            disconnected, cpuMs: cpuMs() }) + '\n');
+            disconnected, cpuMs: cpuMs(), ...(timelineMs > 0 ? { timelineMs, timeline } : {}) }) + '\n');
         client.end(true, () => process.exit(0));
         setTimeout(() => process.exit(0), 1000).unref();
     };

@@ -72,6 +72,7 @@ public final class Backpressure implements AutoCloseable {
     private final Counter pausedSeconds;
     private final Counter stalls;
     private final Counter topUps;
+    private final SubscriberQuickAck quickAck;
     private volatile HiveMqInternals internals;
     private volatile SubscriptionStore subscriptionStore;
     private volatile EventLoopGroup eventLoops;
@@ -114,6 +115,7 @@ public final class Backpressure implements AutoCloseable {
         topUps = Counter.builder("colmeia_broker_inflight_topups_total")
                 .description("Times an MQTT 3 subscriber's next batch was polled while half its in-flight window"
                         + " was still unacknowledged (HiveMQ itself waits for all)").register(registry);
+        quickAck = new SubscriberQuickAck(registry);
         Gauge.builder("colmeia_broker_heap_live_ratio", heap, HeapWatch::liveRatio)
                 .description("Heap in use after the last garbage collection, as a share of the maximum heap")
                 .register(registry);
@@ -126,6 +128,10 @@ public final class Backpressure implements AutoCloseable {
         if (!config.backpressure()) {
             LOG.info("backpressure is off: queues grow up to --max-queue-size and the heap is not watched");
             return;
+        }
+        if (config.subscriberQuickAck() && !quickAck.available()) {
+            LOG.info("--subscriber-quickack: TCP_QUICKACK cannot be set here; subscribers with Nagle on may wait"
+                    + " for delayed ACKs");
         }
         timer.scheduleWithFixedDelay(this::safeTick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
@@ -209,8 +215,13 @@ public final class Backpressure implements AutoCloseable {
                 s.qosCheckedAt = now;
                 lookUpQos(s);
             }
-            if (s.reliable && paused.remove(channel)) {
-                channel.config().setAutoRead(true); // it must read its PUBACKs to drain its queue
+            if (s.reliable) {
+                if (config.subscriberQuickAck()) {
+                    quickAck.install(channel);
+                }
+                if (paused.remove(channel)) {
+                    channel.config().setAutoRead(true); // it must read its PUBACKs to drain its queue
+                }
             }
         }
     }

@@ -16,9 +16,12 @@ import java.time.Duration;
  * @param startTimeout   how long HiveMQ may take to start (recovering file persistence after a crash on a busy
  *                       machine took 83 s in the fault drill; a fixed 60 s made such a replica loop on restarts)
  * @param networkThreads HiveMQ's network (Netty event loop) threads; 0 = half the cores, at least 1
+ * @param subscriberQuickAck acknowledge the TCP segments of receiving QoS 1/2 subscribers at once (Linux
+ *                       TCP_QUICKACK re-armed after every read), so Nagle-on clients are not held by delayed ACKs
  */
 public record OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
-                             int inflightWindow, int warmupMessages, Duration startTimeout, int networkThreads) {
+                             int inflightWindow, int warmupMessages, Duration startTimeout, int networkThreads,
+                             boolean subscriberQuickAck) {
 
     public static final int DEFAULT_QUEUE_HIGH_WATER = 1000;
     public static final int DEFAULT_HEAP_PERCENT = 70;
@@ -63,6 +66,12 @@ public record OverloadConfig(boolean backpressure, int queueHighWater, int heapP
     }
 
     public OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
+                          int inflightWindow, int warmupMessages, Duration startTimeout, int networkThreads) {
+        this(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, warmupMessages, startTimeout,
+                networkThreads, true);
+    }
+
+    public OverloadConfig(boolean backpressure, int queueHighWater, int heapPercent, Duration stallTimeout,
                           int inflightWindow, int warmupMessages, Duration startTimeout) {
         this(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, warmupMessages, startTimeout,
                 DEFAULT_NETWORK_THREADS);
@@ -103,7 +112,12 @@ public record OverloadConfig(boolean backpressure, int queueHighWater, int heapP
 
     public OverloadConfig withWarmupMessages(int messages) {
         return new OverloadConfig(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow, messages,
-                startTimeout, networkThreads);
+                startTimeout, networkThreads, subscriberQuickAck);
+    }
+
+    public OverloadConfig withSubscriberQuickAck(boolean on) {
+        return new OverloadConfig(backpressure, queueHighWater, heapPercent, stallTimeout, inflightWindow,
+                warmupMessages, startTimeout, networkThreads, on);
     }
 
     /**

@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.colmeia.broker.BrokerConfig;
 import io.colmeia.broker.BrokerReplica;
+import io.colmeia.broker.testing.RawMqttClient;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.testing.FreePorts;
 import io.colmeia.common.testing.MqttClients;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,116 +52,33 @@ class NagleSubscriberTest {
      */
     private static long receiveAll(HostPort mqtt, String clientId, boolean noDelay) throws Exception {
         String topic = "nagle/" + clientId;
-        try (Socket subscriber = new Socket(mqtt.host(), mqtt.port())) {
-            DataInputStream in = connect(subscriber, clientId, true);
-            byte[] filter = topic.getBytes(StandardCharsets.US_ASCII);
-            subscriber.getOutputStream().write(packet(0x82, concat(new byte[] {0, 1, 0, (byte) filter.length},
-                    filter, new byte[] {1})));
-            assertThat(readPacket(in)[0] & 0xff).as("SUBACK").isEqualTo(0x90);
-            subscriber.getOutputStream().write(new byte[] {(byte) 0xe0, 0});
+        try (RawMqttClient subscriber = RawMqttClient.connect(mqtt, clientId, 4, false, true)) {
+            subscriber.subscribe(topic, 1);
+            subscriber.disconnect();
         }
         MqttClient publisher = MqttClients.connect(mqtt.toString(), "pub-" + clientId, true);
         try {
             for (int i = 0; i < MESSAGES; i++) {
-                publishWhenPahoHasRoom(publisher, topic, i);
+                MqttClients.publishWhenInflightFree(publisher, topic,
+                        Integer.toString(i).getBytes(StandardCharsets.UTF_8));
             }
         } finally {
             MqttClients.closeQuietly(publisher);
         }
-        try (Socket subscriber = new Socket(mqtt.host(), mqtt.port())) {
-            subscriber.setTcpNoDelay(noDelay);
-            DataInputStream in = connect(subscriber, clientId, noDelay);
+        try (RawMqttClient subscriber = RawMqttClient.connect(mqtt, clientId, 4, false, noDelay)) {
             long start = System.nanoTime();
-            OutputStream out = subscriber.getOutputStream();
             int received = 0;
             while (received < MESSAGES) {
-                byte[] p = readPacket(in); // SocketTimeoutException after 10 s of silence fails the test
-                if ((p[0] & 0xf0) != 0x30) {
+                // a SocketTimeoutException after 10 s of silence fails the test
+                RawMqttClient.Packet p = subscriber.read(Duration.ofSeconds(10));
+                assertThat(p).as("the connection closed after %d messages", received).isNotNull();
+                if (p.type() != RawMqttClient.PUBLISH) {
                     continue;
                 }
-                int at = 1 + remainingLengthBytes(p);
-                int idAt = at + 2 + (((p[at] & 0xff) << 8) | (p[at + 1] & 0xff));
                 received++;
-                out.write(new byte[] {0x40, 2, p[idAt], p[idAt + 1]}); // one small write per PUBACK, as MQTT.js
+                subscriber.puback(p.publishPacketId()); // one small write per PUBACK, as MQTT.js
             }
             return System.nanoTime() - start;
         }
-    }
-
-    /** CONNECT with a persistent session (clean session off), CONNACK; returns the stream to read from. */
-    private static DataInputStream connect(Socket socket, String clientId, boolean noDelay) throws IOException {
-        socket.setSoTimeout(10_000);
-        socket.setTcpNoDelay(noDelay);
-        byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
-        socket.getOutputStream().write(packet(0x10, concat(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0, 0, 60, 0,
-                (byte) id.length}, id)));
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        assertThat(readPacket(in)[0] & 0xff).as("CONNACK").isEqualTo(0x20);
-        return in;
-    }
-
-    /** Paho frees its in-flight slot a moment after completing the previous publish: retry briefly. */
-    private static void publishWhenPahoHasRoom(MqttClient publisher, String topic, int i) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                publisher.publish(topic, new MqttMessage(Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
-                return;
-            } catch (MqttException e) {
-                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || attempt >= 100) {
-                    throw e;
-                }
-                Thread.sleep(5);
-            }
-        }
-    }
-
-    private static byte[] packet(int type, byte[] body) {
-        return concat(new byte[] {(byte) type}, remainingLength(body.length), body);
-    }
-
-    private static byte[] remainingLength(int n) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        do {
-            int b = n % 128;
-            n /= 128;
-            out.write(n > 0 ? b | 0x80 : b);
-        } while (n > 0);
-        return out.toByteArray();
-    }
-
-    private static int remainingLengthBytes(byte[] packet) {
-        int i = 1;
-        while ((packet[i] & 0x80) != 0) {
-            i++;
-        }
-        return i;
-    }
-
-    /** One whole MQTT packet: fixed header byte, remaining length, body. */
-    private static byte[] readPacket(DataInputStream in) throws IOException {
-        ByteArrayOutputStream header = new ByteArrayOutputStream();
-        header.write(in.readUnsignedByte());
-        int length = 0;
-        int multiplier = 1;
-        for (int i = 0; i < 4; i++) {
-            int b = in.readUnsignedByte();
-            header.write(b);
-            length += (b & 0x7f) * multiplier;
-            multiplier *= 128;
-            if ((b & 0x80) == 0) {
-                break;
-            }
-        }
-        byte[] body = new byte[length];
-        in.readFully(body);
-        return concat(header.toByteArray(), body);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            all.write(p, 0, p.length);
-        }
-        return all.toByteArray();
     }
 }

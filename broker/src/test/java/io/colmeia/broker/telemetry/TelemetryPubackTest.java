@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.colmeia.broker.BrokerReplica;
+import io.colmeia.broker.testing.RawMqttClient;
 import io.colmeia.common.config.HostPort;
 import io.colmeia.common.testing.MqttClients;
 import java.nio.charset.StandardCharsets;

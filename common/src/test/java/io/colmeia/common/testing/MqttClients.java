@@ -3,6 +3,7 @@ package io.colmeia.common.testing;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /** MQTT 3.1.1 test clients (Paho), as every module's tests connect and close them. */
@@ -31,6 +32,25 @@ public final class MqttClients {
             client.close();
         } catch (MqttException e) {
             // the test's own assertions matter more than a failed close
+        }
+    }
+
+    /**
+     * Publishes at QoS 1, retrying briefly while Paho refuses on the client side because its in-flight window is
+     * full: Paho frees a slot a moment after it completes the previous publish's token.
+     */
+    public static void publishWhenInflightFree(MqttClient client, String topic, byte[] payload)
+            throws MqttException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                client.publish(topic, new MqttMessage(payload));
+                return;
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || attempt >= 100) {
+                    throw e;
+                }
+                Thread.sleep(5);
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.colmeia.broker.telemetry;
+package io.colmeia.broker.testing;
 
 import io.colmeia.common.config.HostPort;
 import java.io.ByteArrayOutputStream;
@@ -13,18 +13,37 @@ import java.time.Duration;
 
 /**
  * A minimal MQTT 3.1.1 / 5 client over a plain socket, for tests that must see every packet in the order the
- * broker wrote it (Paho hides PUBACK order and whether a PUBACK arrived before a disconnect).
+ * broker wrote it (Paho hides PUBACK order and whether a PUBACK arrived before a disconnect) or control how the
+ * client writes (one small write per PUBACK, Nagle on or off, PUBACKs held back).
  */
-final class RawMqttClient implements AutoCloseable {
+public final class RawMqttClient implements AutoCloseable {
 
-    static final int PUBACK = 4;
-    static final int PUBLISH = 3;
-    static final int DISCONNECT = 14;
+    public static final int PUBLISH = 3;
+    public static final int PUBACK = 4;
+    public static final int SUBACK = 9;
+    public static final int DISCONNECT = 14;
 
     /** One packet: its type (high nibble of the first byte) and its body after the remaining length. */
-    record Packet(int type, byte[] body) {
+    public record Packet(int type, byte[] body) {
 
-        int packetId() {
+        /** The packet id of a PUBACK (or of any packet whose body starts with it). */
+        public int packetId() {
+            return ((body[0] & 0xff) << 8) | (body[1] & 0xff);
+        }
+
+        /** The packet id of a QoS 1/2 MQTT 3.1.1 PUBLISH: after the topic. */
+        public int publishPacketId() {
+            int at = 2 + topicLength();
+            return ((body[at] & 0xff) << 8) | (body[at + 1] & 0xff);
+        }
+
+        /** The payload of a QoS 1/2 MQTT 3.1.1 PUBLISH, as UTF-8. */
+        public String publishPayload() {
+            int at = 2 + topicLength() + 2;
+            return new String(body, at, body.length - at, StandardCharsets.UTF_8);
+        }
+
+        private int topicLength() {
             return ((body[0] & 0xff) << 8) | (body[1] & 0xff);
         }
     }
@@ -42,20 +61,27 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Connects with a clean session and waits for a successful CONNACK; {@code version} 4 (3.1.1) or 5. */
-    static RawMqttClient connect(HostPort broker, String clientId, int version) throws IOException {
+    public static RawMqttClient connect(HostPort broker, String clientId, int version) throws IOException {
+        return connect(broker, clientId, version, true, false);
+    }
+
+    /**
+     * Connects and waits for a successful CONNACK. {@code cleanSession} false keeps the session (and queued
+     * messages) across connections; {@code tcpNoDelay} false leaves Nagle's algorithm on, as MQTT.js does.
+     */
+    public static RawMqttClient connect(HostPort broker, String clientId, int version, boolean cleanSession,
+            boolean tcpNoDelay) throws IOException {
         Socket socket = new Socket(broker.host(), broker.port());
-        socket.setSoTimeout(15_000);
+        socket.setTcpNoDelay(tcpNoDelay);
         RawMqttClient client = new RawMqttClient(socket, version);
         try {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             string(body, "MQTT");
             body.write(version);
-            body.write(0x02); // clean session / clean start
+            body.write(cleanSession ? 0x02 : 0x00);
             body.write(0);
             body.write(60); // keep alive 60 s
-            if (version == 5) {
-                body.write(0); // no properties
-            }
+            properties(body, version);
             string(body, clientId);
             client.send(0x10, body.toByteArray());
             Packet connack = client.read(Duration.ofSeconds(15));
@@ -70,26 +96,53 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Sends a QoS 1 PUBLISH; does not wait for its PUBACK. */
-    void publishQos1(String topic, int packetId, String payload) throws IOException {
+    public void publishQos1(String topic, int packetId, String payload) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         string(body, topic);
         body.write(packetId >> 8);
         body.write(packetId & 0xff);
-        if (version == 5) {
-            body.write(0);
-        }
+        properties(body, version);
         body.write(payload.getBytes(StandardCharsets.UTF_8));
         send(0x32, body.toByteArray());
     }
 
-    /** The next packet, or null when the broker closed the connection; throws when none came within {@code wait}. */
-    Packet read(Duration wait) throws IOException {
+    /** Subscribes to one filter (packet id 1) and waits for its SUBACK; returns it. */
+    public Packet subscribe(String filter, int qos) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0);
+        body.write(1);
+        properties(body, version);
+        string(body, filter);
+        body.write(qos);
+        send(0x82, body.toByteArray());
+        Packet suback = read(Duration.ofSeconds(15));
+        if (suback == null || suback.type() != SUBACK) {
+            throw new IOException("no SUBACK for " + filter + ": " + suback);
+        }
+        return suback;
+    }
+
+    /** Acknowledges a QoS 1 PUBLISH, in a write of its own (as MQTT.js does). */
+    public void puback(int packetId) throws IOException {
+        send(0x40, new byte[] {(byte) (packetId >> 8), (byte) packetId});
+    }
+
+    /** Sends DISCONNECT (the broker then drops the will and, with a clean session, the session). */
+    public void disconnect() throws IOException {
+        send(0xe0, new byte[0]);
+    }
+
+    /**
+     * The next packet, or null when the broker closed the connection; throws {@link SocketTimeoutException} when
+     * none came within {@code wait}.
+     */
+    public Packet read(Duration wait) throws IOException {
         socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
         int first;
         try {
             first = in.read();
         } catch (SocketTimeoutException e) {
-            throw new IOException("no packet within " + wait, e);
+            throw new SocketTimeoutException("no packet within " + wait);
         } catch (IOException closed) {
             return null; // connection reset by the broker
         }
@@ -116,6 +169,7 @@ final class RawMqttClient implements AutoCloseable {
         return new Packet(first >> 4, body);
     }
 
+    /** One packet, header and body, in one write. */
     private void send(int header, byte[] body) throws IOException {
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
         packet.write(header);
@@ -128,6 +182,13 @@ final class RawMqttClient implements AutoCloseable {
         packet.write(body);
         out.write(packet.toByteArray());
         out.flush();
+    }
+
+    /** MQTT 5 packets carry a property length; we send none. */
+    private static void properties(ByteArrayOutputStream body, int version) {
+        if (version == 5) {
+            body.write(0);
+        }
     }
 
     private static void string(ByteArrayOutputStream out, String s) {

@@ -6,13 +6,17 @@ import io.colmeia.ingress.balance.Replica;
 import io.colmeia.ingress.balance.ReplicaSelector;
 import io.colmeia.ingress.balance.ReplicaSet;
 import io.colmeia.ingress.balance.SlowStart;
+import io.colmeia.ingress.connect.ConnectRejection;
 import io.colmeia.ingress.health.HealthChecker;
 import io.colmeia.ingress.health.ReplicaDiscovery;
 import io.colmeia.ingress.limit.ConnectionLimits;
 import io.colmeia.ingress.metrics.IngressMetrics;
+import io.colmeia.ingress.proxy.BackendConnector;
 import io.colmeia.ingress.proxy.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +46,7 @@ public final class IngressNode implements AutoCloseable {
         this.config = config;
         this.registry = Metrics.create("ingress", config.nodeId());
         this.metrics = new IngressMetrics(registry);
+        metrics.knownRefusals(refusalReasons());
         this.replicas = new ReplicaSet(this::registerReplica, r -> metrics.unregisterReplica(r.id()));
         this.health = new HealthChecker(replicas, config.probeInterval(), config.probeTimeout(),
                 config.probeFailures(), "colmeia-ingress-probe-" + config.nodeId());
@@ -51,6 +56,21 @@ public final class IngressNode implements AutoCloseable {
                 config.connectionRatePerIp(), System::nanoTime);
         this.selector = new ReplicaSelector(replicas, new SlowStart(config.slowStart()), System::nanoTime);
         this.server = new IngressServer(config, selector, metrics, limits, transport, health::probeSoon);
+    }
+
+    /** Every reason a connection can be refused for: CONNECT checks, limits, no replica. */
+    static List<String> refusalReasons() {
+        List<String> reasons = new ArrayList<>();
+        for (ConnectRejection rejection : ConnectRejection.values()) {
+            reasons.add(rejection.label());
+        }
+        for (ConnectionLimits.Admission admission : ConnectionLimits.Admission.values()) {
+            if (admission != ConnectionLimits.Admission.ADMITTED) {
+                reasons.add(admission.label());
+            }
+        }
+        reasons.add(BackendConnector.NO_HEALTHY_REPLICA);
+        return reasons;
     }
 
     /** Starts everything with the JDK resolver and the best transport; throws on bad configuration. */

@@ -192,6 +192,19 @@ class IngressRefusalTest {
     }
 
     @Test
+    void every_refusal_reason_is_exposed_at_zero_before_the_first_refusal() {
+        IngressNode fresh = TestIngress.on("127.0.77.46", List.of(broker.address())).start();
+        extraNodes.add(fresh);
+        List<String> exposed = fresh.metrics().registry().find("colmeia_ingress_refusals_total").counters().stream()
+                .map(c -> c.getId().getTag("reason")).sorted().toList();
+        assertThat(exposed).as("reasons of colmeia_ingress_refusals_total on a node that refused nobody")
+                .containsExactlyElementsOf(IngressNode.refusalReasons().stream().sorted().toList())
+                .contains("no_healthy_replica", "not_connect", "rate_limited");
+        assertThat(fresh.metrics().registry().find("colmeia_ingress_refusals_total").counters())
+                .allSatisfy(c -> assertThat(c.count()).isZero());
+    }
+
+    @Test
     void connections_beyond_the_maximum_are_closed_and_counted() throws Exception {
         TestIngress t = TestIngress.on("127.0.77.43", List.of(broker.address()));
         t.maxConnections = 2;

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.SocketAddress;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -75,10 +76,22 @@ public final class IngressMetrics {
      * {@code colmeia_ingress_refusals_total{reason}} and logged (rate-limited) with the client address.
      */
     public void refused(String reason, SocketAddress client, String detail) {
-        refusals.computeIfAbsent(reason, r -> Counter.builder("colmeia_ingress_refusals_total").tag("reason", r)
-                .description("Client connections refused by the ingress, by reason").register(registry))
-                .increment();
+        refusalCounter(reason).increment();
         refusalLog.warn("refused:" + reason, "refused client " + client + ": " + reason + " (" + detail + ")");
+    }
+
+    /**
+     * Registers the refusal counter of every reason the ingress knows at 0, so that it is exposed from the start:
+     * a rate or an alert sees the first refusal instead of a series that appears only with it.
+     */
+    public void knownRefusals(Collection<String> reasons) {
+        reasons.forEach(this::refusalCounter);
+    }
+
+    private Counter refusalCounter(String reason) {
+        return refusals.computeIfAbsent(reason, r -> Counter.builder("colmeia_ingress_refusals_total")
+                .tag("reason", r).description("Client connections refused by the ingress, by reason")
+                .register(registry));
     }
 
     /** An established relay closed by the ingress itself (idle timeout, drain), by reason. */

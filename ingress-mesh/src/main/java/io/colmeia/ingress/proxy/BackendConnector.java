@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackendConnector extends ChannelInboundHandlerAdapter {
 
+    /** The refusal reason when no replica can take a client. */
+    public static final String NO_HEALTHY_REPLICA = "no_healthy_replica";
+
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnector.class);
     /** The backend's pipeline starts empty; its relay handler is added once both sides are ready. */
     private static final ChannelInboundHandlerAdapter NO_HANDLER = new Shareable();
@@ -152,7 +155,7 @@ public final class BackendConnector extends ChannelInboundHandlerAdapter {
     private void refuseUnavailable(ChannelHandlerContext ctx, String detail) {
         ConnectRequest request = pending;
         pending = null;
-        metrics.refused("no_healthy_replica", ctx.channel().remoteAddress(), detail);
+        metrics.refused(NO_HEALTHY_REPLICA, ctx.channel().remoteAddress(), detail);
         ctx.writeAndFlush(Unpooled.wrappedBuffer(ConnAck.serverUnavailable(request.connect().version())))
                 .addListener(ChannelFutureListener.CLOSE);
         request.release();

@@ -190,6 +190,9 @@ public final class BrokerReplica implements AutoCloseable {
         drops.install();
         security.logPosture(config.security().tls() == null ? List.of(config.mqtt())
                 : List.of(config.mqtt(), config.security().tls().address()));
+        if (cluster != null) {
+            backpressure.watchLinks(cluster.backpressureLinks()); // peers' messages are paced like local ones
+        }
         backpressure.start(HiveMqInternals.of(hivemq), services.subscriptions());
         awaitListener();
         if (overload.warmupMessages() > 0) {

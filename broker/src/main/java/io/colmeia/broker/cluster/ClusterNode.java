@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.colmeia.broker.cluster.forward.Delivery;
 import io.colmeia.broker.cluster.forward.LocalBroker;
+import io.colmeia.broker.overload.Backpressure;
 import io.colmeia.broker.overload.Warmup;
 import io.colmeia.broker.cluster.forward.Outbox;
 import io.colmeia.broker.cluster.link.AckBatch;
@@ -738,6 +739,40 @@ public final class ClusterNode implements LinkEvents, LocalRoutes.Listener, Shar
             LOG.warn("cluster: peer {} left: {}; {} unacknowledged message(s) kept for re-send, {} QoS 0 dropped",
                     peer.id, reason, moved[0], moved[1]);
         }
+    }
+
+    // ---- backpressure
+
+    /**
+     * The links as backpressure sees them: a peer is full while its link is not writable (it reads slower than we
+     * write) or half its --cluster-buffer is taken (sent and not acknowledged yet, or waiting to be sent).
+     */
+    public Backpressure.Links backpressureLinks() {
+        return new Backpressure.Links() {
+            @Override
+            public Collection<Channel> channels() {
+                List<Channel> up = new ArrayList<>(peers.size());
+                for (Peer p : peers.values()) {
+                    Channel ch = p.channel;
+                    if (ch != null) {
+                        up.add(ch);
+                    }
+                }
+                return up;
+            }
+
+            @Override
+            public boolean blocked() {
+                for (Peer p : peers.values()) {
+                    Channel ch = p.channel;
+                    if (ch != null && ch.isActive()
+                            && (!ch.isWritable() || p.outbox.size() >= Math.max(1, config.bufferSize() / 2))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        };
     }
 
     // ---- state

@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * client must not stop the fleet (its queue then fills up to --max-queue-size, and HiveMQ drops beyond it,
  * counted). QoS 0 messages for a subscriber slower than its publishers are dropped by HiveMQ's own per-client
  * QoS 0 memory limit, and counted ({@code colmeia_broker_messages_dropped_total{reason="qos0_memory_exceeded"}}).
+ *
+ * <p>In a cluster ({@link #watchLinks}) the same reasons also stop reading the cluster links, so peers' forwarded
+ * messages wait in TCP too; and a link to a peer that does not take more (not writable, or its buffer half full)
+ * pauses this replica's publishers in turn, until the peer reads again. Only local reasons pause the links: a full
+ * link pauses publishers only, so two replicas never wait on each other's links.
  */
 public final class Backpressure implements AutoCloseable {
 
@@ -61,6 +67,8 @@ public final class Backpressure implements AutoCloseable {
     private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
     /** Channels this class paused; touched by the tick thread only. */
     private final Set<Channel> paused = new HashSet<>();
+    /** Cluster link channels this class stopped reading; touched by the tick thread only. */
+    private final Set<Channel> pausedLinks = new HashSet<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "backpressure");
         t.setDaemon(true);
@@ -69,6 +77,7 @@ public final class Backpressure implements AutoCloseable {
     private final Counter queueEpisodes;
     private final Counter heapEpisodes;
     private final Counter backlogEpisodes;
+    private final Counter linkEpisodes;
     private final Counter pausedSeconds;
     private final Counter stalls;
     private final Counter topUps;
@@ -76,7 +85,12 @@ public final class Backpressure implements AutoCloseable {
     private volatile HiveMqInternals internals;
     private volatile SubscriptionStore subscriptionStore;
     private volatile EventLoopGroup eventLoops;
+    /** A local reason (queue, heap, backlog) is over its mark: publishers and links are paused. */
     private volatile boolean active;
+    /** Publishers are paused, for a local reason or because a link to a peer is full. */
+    private volatile boolean publishersPaused;
+    private volatile Links links;
+    private boolean linkWasBlocked;
     private volatile int stalledNow;
     private long ticks;
     private long episodeStart;
@@ -90,7 +104,7 @@ public final class Backpressure implements AutoCloseable {
     public Backpressure(OverloadConfig config, HeapWatch heap, MeterRegistry registry) {
         this.config = config;
         this.heap = heap;
-        Gauge.builder("colmeia_broker_backpressure_active", () -> active ? 1 : 0)
+        Gauge.builder("colmeia_broker_backpressure_active", () -> publishersPaused ? 1 : 0)
                 .description("1 while publishers' sockets are not read because the replica is behind")
                 .register(registry);
         Gauge.builder("colmeia_broker_backpressure_paused_clients", this, b -> b.pausedCount())
@@ -104,6 +118,11 @@ public final class Backpressure implements AutoCloseable {
                 .description("Times publishers were paused, by cause").tag("cause", "heap").register(registry);
         backlogEpisodes = Counter.builder("colmeia_broker_backpressure_episodes_total")
                 .description("Times publishers were paused, by cause").tag("cause", "backlog").register(registry);
+        linkEpisodes = Counter.builder("colmeia_broker_backpressure_episodes_total")
+                .description("Times publishers were paused, by cause").tag("cause", "link").register(registry);
+        Gauge.builder("colmeia_broker_backpressure_paused_links", this, b -> b.pausedLinkCount())
+                .description("Cluster links whose reads are paused now (peers' messages wait in TCP)")
+                .register(registry);
         Gauge.builder("colmeia_broker_inbound_backlog_tasks", this, b -> b.backlog())
                 .description("Most tasks waiting on one of HiveMQ's network event loops (received PUBLISHes"
                         + " not processed yet, among others)").register(registry);
@@ -136,12 +155,30 @@ public final class Backpressure implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::safeTick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** The cluster links of this replica, as backpressure sees them. */
+    public interface Links {
+        /** The channels of the links that are up. */
+        Collection<Channel> channels();
+
+        /** True while some peer does not take more messages from here (its link is full). */
+        boolean blocked();
+    }
+
+    /** In a cluster: pause the links' reads with the publishers, and the publishers while a link is full. */
+    public void watchLinks(Links clusterLinks) {
+        this.links = clusterLinks;
+    }
+
     public boolean isActive() {
-        return active;
+        return publishersPaused;
     }
 
     private int pausedCount() {
-        return active ? paused.size() : 0;
+        return publishersPaused ? paused.size() : 0;
+    }
+
+    private int pausedLinkCount() {
+        return pausedLinks.size();
     }
 
     private void safeTick() {
@@ -163,6 +200,8 @@ public final class Backpressure implements AutoCloseable {
         boolean backlogHigh = backlog > (active ? BACKLOG_RESUME_TASKS : BACKLOG_PAUSE_TASKS);
         boolean heapHigh = heap.liveRatio() >= (active ? config.heapResumeRatio() : config.heapPauseRatio());
         boolean pressure = queueCause != null || backlogHigh || heapHigh;
+        Links clusterLinks = links;
+        boolean linkBlocked = clusterLinks != null && clusterLinks.blocked();
         if (pressure) {
             String cause = queueCause != null ? queueCause
                     : backlogHigh ? backlog + " received messages and other tasks wait on one network thread"
@@ -170,12 +209,7 @@ public final class Backpressure implements AutoCloseable {
                     heap.maxHeapBytes() >> 20);
             if (!active) {
                 active = true;
-                episodeStart = now;
-                episodesSinceReport++;
                 (queueCause != null ? queueEpisodes : backlogHigh ? backlogEpisodes : heapEpisodes).increment();
-                pauseAll();
-            } else if (ticks % RESCAN_EVERY_TICKS == 0) {
-                pauseAll(); // clients that connected since, and reads HiveMQ itself switched back on
             }
             lastCause = cause;
             if (heapHigh && now - episodeStart > FORCE_GC_AFTER_NANOS && heap.nanosSinceLastGc() > FORCE_GC_AFTER_NANOS
@@ -184,12 +218,38 @@ public final class Backpressure implements AutoCloseable {
                 lastForcedGc = now;
                 System.gc();
             }
-        } else if (active) {
+        } else {
             active = false;
+        }
+        if (linkBlocked && !linkWasBlocked) {
+            linkEpisodes.increment();
+        }
+        linkWasBlocked = linkBlocked;
+        if (linkBlocked && !pressure) {
+            lastCause = "a link to a peer is full (the peer reads slower than this replica forwards)";
+        }
+        if (active || linkBlocked) {
+            if (!publishersPaused) {
+                publishersPaused = true;
+                episodeStart = now;
+                episodesSinceReport++;
+                pauseAll();
+            } else if (ticks % RESCAN_EVERY_TICKS == 0) {
+                pauseAll(); // clients that connected since, and reads HiveMQ itself switched back on
+            }
+        } else if (publishersPaused) {
+            publishersPaused = false;
             long pausedFor = now - episodeStart;
             pausedNanosSinceReport += pausedFor;
             pausedSeconds.increment(pausedFor / 1e9);
             resumeAll();
+        }
+        // only a local reason stops the links: one paused because a link is full would never read the acks and
+        // frames that let its peer go on, and two replicas could wait on each other for ever
+        if (active && clusterLinks != null) {
+            pauseLinks(clusterLinks);
+        } else if (!pausedLinks.isEmpty()) {
+            resumeLinks();
         }
         if (ticks % PRUNE_EVERY_TICKS == 0) {
             prune();
@@ -329,6 +389,24 @@ public final class Backpressure implements AutoCloseable {
         paused.clear();
     }
 
+    private void pauseLinks(Links clusterLinks) {
+        for (Channel channel : clusterLinks.channels()) {
+            if (channel.config().isAutoRead()) {
+                channel.config().setAutoRead(false);
+            }
+            pausedLinks.add(channel);
+        }
+    }
+
+    private void resumeLinks() {
+        for (Channel channel : pausedLinks) {
+            if (channel.isActive()) {
+                channel.config().setAutoRead(true);
+            }
+        }
+        pausedLinks.clear();
+    }
+
     private boolean isReliableReceiver(String clientId) {
         Subscriber s = subscribers.get(clientId);
         return s != null && s.reliable;
@@ -339,6 +417,7 @@ public final class Backpressure implements AutoCloseable {
         subscribers.values().removeIf(s -> !internals.known(s.clientId)
                 || (now - s.lastReceiving > FORGET_RECEIVER_NANOS && now - s.lastUnderMark < FORGET_RECEIVER_NANOS));
         paused.removeIf(channel -> !channel.isActive());
+        pausedLinks.removeIf(channel -> !channel.isActive());
     }
 
     private void report(long now) {
@@ -347,13 +426,14 @@ public final class Backpressure implements AutoCloseable {
         }
         long window = now - reportStart;
         if (episodesSinceReport > 0) {
-            long pausedNanos = pausedNanosSinceReport + (active ? now - Math.max(episodeStart, reportStart) : 0);
+            long pausedNanos = pausedNanosSinceReport
+                    + (publishersPaused ? now - Math.max(episodeStart, reportStart) : 0);
             LOG.info("backpressure: publishers paused {} time(s), {}% of the last {} s (last cause: {})",
                     episodesSinceReport, Math.round(100.0 * pausedNanos / window), window / 1_000_000_000L,
                     lastCause);
         }
         reportStart = now;
-        episodesSinceReport = active ? 1 : 0;
+        episodesSinceReport = publishersPaused ? 1 : 0;
         pausedNanosSinceReport = 0;
     }
 
@@ -366,10 +446,12 @@ public final class Backpressure implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (active) {
-            active = false;
+        active = false;
+        if (publishersPaused) {
+            publishersPaused = false;
             resumeAll();
         }
+        resumeLinks();
     }
 
     private static final class Subscriber {

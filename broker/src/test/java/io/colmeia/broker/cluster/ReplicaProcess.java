@@ -18,8 +18,14 @@ final class ReplicaProcess extends ReplicaJvm {
 
     /** Starts the process with these cluster addresses as --peers (does not wait for it to be ready). */
     ReplicaProcess start(List<HostPort> clusterAddresses) {
+        return start(clusterAddresses, List.of());
+    }
+
+    /** Starts the process with these --peers and these further broker options (does not wait for it). */
+    ReplicaProcess start(List<HostPort> clusterAddresses, List<String> more) {
         List<String> options = new ArrayList<>(clusterOptions(clusterAddresses));
         options.addAll(List.of("--telemetry", "off"));
+        options.addAll(more);
         launch("256m", options);
         return this;
     }

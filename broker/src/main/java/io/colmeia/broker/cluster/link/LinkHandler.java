@@ -70,6 +70,9 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.WRITER_IDLE && peer != null) {
                 ctx.writeAndFlush(new Frame.Ping());
+            } else if (idle.state() == IdleState.READER_IDLE && !ctx.channel().config().isAutoRead()) {
+                // this replica stopped reading the link (backpressure): the silence is ours, not the peer's
+                return;
             } else if (idle.state() == IdleState.READER_IDLE) {
                 closeReason = peer == null ? "handshake timed out" : "heartbeat timeout";
                 ctx.close();

@@ -5,7 +5,7 @@ import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import io.colmeia.broker.cluster.forward.Forwarder;
-import io.colmeia.broker.cluster.forward.HiveMqInjector;
+import io.colmeia.broker.hivemq.HiveMqInjector;
 import io.colmeia.broker.cluster.forward.HiveMqPublishTap;
 import com.hivemq.bootstrap.netty.NettyConfiguration;
 import io.netty.channel.EventLoopGroup;

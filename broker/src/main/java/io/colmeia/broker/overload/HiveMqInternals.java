@@ -8,6 +8,7 @@ import com.hivemq.mqtt.message.ProtocolVersion;
 import com.hivemq.mqtt.services.PublishPollService;
 import com.hivemq.persistence.clientqueue.ClientQueuePersistence;
 import com.hivemq.persistence.connection.ConnectionPersistence;
+import io.colmeia.broker.hivemq.HiveMqInjector;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import java.lang.reflect.Method;
@@ -45,21 +46,11 @@ public final class HiveMqInternals {
     /** Looks the services up in a started HiveMQ; fails with a clear message if this HiveMQ has no such thing. */
     public static HiveMqInternals of(EmbeddedHiveMQ hivemq) {
         try {
-            Method getInjector = hivemq.getClass().getDeclaredMethod("getInjector");
-            getInjector.setAccessible(true);
-            Object injector = getInjector.invoke(hivemq);
-            if (injector == null) {
-                throw new IllegalStateException("HiveMQ is not started");
-            }
-            // Guice is on HiveMQ's runtime path only: look it up by name, through its public interface
-            Class<?> injectorType = Class.forName("com.google.inject.Injector", false,
-                    hivemq.getClass().getClassLoader());
-            Method getInstance = injectorType.getMethod("getInstance", Class.class);
             return new HiveMqInternals(
-                    (ConnectionPersistence) getInstance.invoke(injector, ConnectionPersistence.class),
-                    (ClientQueuePersistence) getInstance.invoke(injector, ClientQueuePersistence.class),
-                    (ChannelGroup) getInstance.invoke(injector, ChannelGroup.class),
-                    (PublishPollService) getInstance.invoke(injector, PublishPollService.class),
+                    HiveMqInjector.instance(hivemq, ConnectionPersistence.class),
+                    HiveMqInjector.instance(hivemq, ClientQueuePersistence.class),
+                    HiveMqInjector.instance(hivemq, ChannelGroup.class),
+                    HiveMqInjector.instance(hivemq, PublishPollService.class),
                     ClientQueuePersistence.class.getMethod("size", String.class, boolean.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot reach HiveMQ's connection and queue services (needs"

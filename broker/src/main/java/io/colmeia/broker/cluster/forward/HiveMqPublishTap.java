@@ -9,6 +9,7 @@ import com.hivemq.mqtt.message.mqtt5.MqttUserProperty;
 import com.hivemq.mqtt.message.publish.PUBLISH;
 import com.hivemq.mqtt.services.InternalPublishService;
 import io.colmeia.broker.cluster.link.Message;
+import io.colmeia.broker.hivemq.HiveMqInjector;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.colmeia.broker.cluster.forward;
+package io.colmeia.broker.hivemq;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.lang.reflect.Method;
